@@ -1,0 +1,58 @@
+"""What a browser script may pass to ``WebSocket.close(code, reason)``.
+
+Mirrors the WHATWG WebSockets standard's ``close()`` method steps, so a
+server or a test can predict which calls a browser throws on and what close
+frame it sends for the others.
+"""
+
+from __future__ import annotations
+
+from .codes import CloseCode, _check_code, is_script_allowed
+from .errors import CloseSyntaxError, InvalidAccessError
+from .payload import MAX_REASON_BYTES, Close
+
+__all__ = ["validate_application_close"]
+
+
+def _to_usv_string(reason: str) -> str:
+    # The IDL type of `reason` is USVString: a surrogate pair becomes its code
+    # point and a lone surrogate becomes U+FFFD before the length check.
+    # UTF-16 joins the pairs; its "replace" handler stands in for the rest.
+    return reason.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def validate_application_close(code: int | None = None, reason: str | None = None) -> Close:
+    """Check a ``WebSocket.close(code, reason)`` call the way a browser does.
+
+    Returns the :class:`Close` the browser puts on the wire, or raises
+    :class:`InvalidAccessError` (code neither 1000 nor 3000-4999) or
+    :class:`CloseSyntaxError` (reason over 123 UTF-8 bytes), in that order,
+    each named after the DOMException a browser throws.
+
+    >>> validate_application_close()  # close(): a frame with no body
+    Close(code=<CloseCode.NO_STATUS_RCVD: 1005>, reason='')
+    >>> validate_application_close(4000, "bye")
+    Close(code=4000, reason='bye')
+    >>> validate_application_close(reason="bye")  # close(undefined, "bye")
+    Close(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye')
+
+    A reason without a code is sent with 1000: the standard's "validate close
+    code and reason" step sets a missing code to 1000 when the reason is not
+    empty.  An empty reason without a code sends no body at all.
+    """
+    if code is not None and not is_script_allowed(_check_code(code)):
+        raise InvalidAccessError(code)
+    if reason is None:
+        reason = ""
+    elif type(reason) is not str:
+        raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+    try:
+        encoded = reason.encode()
+    except UnicodeEncodeError:
+        reason = _to_usv_string(reason)
+        encoded = reason.encode()
+    if len(encoded) > MAX_REASON_BYTES:
+        raise CloseSyntaxError(len(encoded))
+    if code is None:
+        code = CloseCode.NORMAL_CLOSURE if reason else CloseCode.NO_STATUS_RCVD
+    return Close(code, reason)

@@ -1,0 +1,324 @@
+"""The close payload: a 2-byte status code and a UTF-8 reason (RFC 6455 §5.5.1).
+
+:func:`parse_close_payload` and :func:`serialize_close_payload` apply the
+strict wire rules.  :class:`CloseCodec` applies the same rules with extra
+codes a negotiated extension defines in 1016-2999; the default functions are
+simply the methods of a codec with no extension codes, so the opt-in costs
+them nothing.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable
+from operator import itemgetter
+from typing import TYPE_CHECKING, Protocol, Union
+
+from .codes import (
+    MAX_CODE,
+    MAX_PROTOCOL_CODE,
+    MAX_PRIVATE_CODE,
+    MIN_LIBRARY_CODE,
+    PROTOCOL_ONLY_CODES,
+    SENDABLE_PROTOCOL_CODES,
+    CloseCode,
+    CodeRange,
+    _check_code,
+    code_range,
+    describe_code,
+)
+from .errors import (
+    InvalidCodeError,
+    InvalidReasonError,
+    PayloadTooLongError,
+    ProtocolOnlyCodeError,
+    ReasonTooLongError,
+    ReasonWithoutCodeError,
+    TruncatedPayloadError,
+    UnencodableReasonError,
+    UnsendableCodeError,
+)
+
+__all__ = [
+    "MAX_PAYLOAD_BYTES",
+    "MAX_REASON_BYTES",
+    "Close",
+    "CloseCodec",
+    "parse_close_payload",
+    "serialize_close_payload",
+]
+
+#: A control frame's payload is at most 125 bytes (RFC 6455 §5.5).
+MAX_PAYLOAD_BYTES = 125
+#: What is left for the reason after the 2-byte status code.
+MAX_REASON_BYTES = MAX_PAYLOAD_BYTES - 2
+
+# bytes, bytearray, memoryview, or anything else with the buffer protocol.
+Buffer = Union[bytes, bytearray, memoryview]
+
+
+
+class Serializer(Protocol):
+    """The signature of :func:`serialize_close_payload` and ``CloseCodec.serialize``."""
+
+    def __call__(
+        self, code: int | None = None, reason: str = "", *, truncate: bool = False
+    ) -> bytes: ...
+
+
+_pack_code = struct.Struct("!H").pack
+_new_tuple = tuple.__new__
+# Registered codes come back as CloseCode members, everything else as int.
+_MEMBERS: dict[int, int] = {int(member): member for member in CloseCode}
+# Every code the strict rules let on the wire (RFC 6455 §7.4).
+SENDABLE_CODES = SENDABLE_PROTOCOL_CODES | frozenset(
+    range(MIN_LIBRARY_CODE, MAX_PRIVATE_CODE + 1)
+)
+
+
+class Close(tuple[int, str]):
+    """An immutable close payload: ``.code`` and ``.reason``.
+
+    ``code`` is a :class:`CloseCode` member when the code is registered.
+    A close frame without a status code parses as ``Close(1005, "")``
+    (RFC 6455 §7.1.5), and serializes back to an empty payload.
+
+    The constructor checks only that the value can be spelled as a payload
+    (a code in 0-65535, a reason of at most 123 UTF-8 bytes); whether it may
+    be *sent* is the serializer's rule.  A ``Close`` unpacks as
+    ``code, reason``, so ``serialize_close_payload(*close)`` works.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        @property
+        def code(self) -> int: ...
+
+        @property
+        def reason(self) -> str: ...
+
+    else:
+        # itemgetter properties run in C: attribute access stays cheap.
+        code = property(itemgetter(0), doc="The status code.")
+        reason = property(itemgetter(1), doc="The reason, possibly empty.")
+
+    def __new__(cls, code: int, reason: str = "") -> Close:
+        _check_code(code)
+        if not 0 <= code <= MAX_CODE:
+            raise ValueError(f"close code must be in 0-65535, got {code}")
+        if type(reason) is not str:
+            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+        _encode_reason(reason, truncate=False)
+        return _new_tuple(cls, (_MEMBERS.get(code, code), reason))
+
+    def __getnewargs__(self) -> tuple[int, str]:  # type: ignore[override]
+        # pickle and copy rebuild through __new__(code, reason).
+        return (self[0], self[1])
+
+    # A Close equals only another Close, never the plain tuple it is built on.
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self) -> str:
+        return f"Close(code={self[0]!r}, reason={self[1]!r})"
+
+    def __str__(self) -> str:
+        text = describe_code(self[0])
+        return f"{text}: {self[1]}" if self[1] else text
+
+
+def _encode_reason(reason: str, *, truncate: bool) -> bytes:
+    try:
+        encoded = reason.encode()
+    except UnicodeEncodeError as exc:
+        raise UnencodableReasonError(exc.start) from None
+    if len(encoded) <= MAX_REASON_BYTES:
+        return encoded
+    if not truncate:
+        raise ReasonTooLongError(len(encoded))
+    # Byte 123 is the first one cut off.  If it continues a character
+    # (0b10xxxxxx), that character straddles the limit: back up to its lead byte.
+    end = MAX_REASON_BYTES
+    while encoded[end] & 0xC0 == 0x80:
+        end -= 1
+    return encoded[:end]
+
+
+def _as_bytes(data: object) -> bytes:
+    """The slow path for anything but ``bytes``: copy at most 125 bytes."""
+    if isinstance(data, str):
+        raise TypeError(
+            "close payload must be bytes-like, not str"
+            " (use bytes.fromhex() for a hex string)"
+        )
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"close payload must be bytes, bytearray or memoryview,"
+            f" not {type(data).__name__}"
+        ) from None
+    with view:
+        # Checked before copying, so a huge buffer is rejected without a copy.
+        if view.nbytes > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLongError(view.nbytes)
+        return view.tobytes()
+
+
+def _code_error(code: int) -> InvalidCodeError:
+    if code in PROTOCOL_ONLY_CODES:
+        return ProtocolOnlyCodeError(code)
+    return InvalidCodeError(code)
+
+
+class CloseCodec:
+    """The wire rules, with the extension codes a connection negotiated.
+
+    RFC 6455 §7.4.2 leaves 1016-2999 to extensions.  A stack that negotiated
+    one that defines such codes builds a codec for it once and uses its
+    ``parse`` and ``serialize`` exactly like the module-level functions:
+
+    >>> codec = CloseCodec(extension_codes={2001})
+    >>> codec.parse(b"\\x07\\xd1done")
+    Close(code=2001, reason='done')
+    >>> codec.serialize(2001)
+    b'\\x07\\xd1'
+
+    Each codec has its own lookup tables, built once here, so the default
+    functions never pay for a check they do not need.
+    """
+
+    __slots__ = ("extension_codes", "parse", "serialize")
+
+    extension_codes: frozenset[int]
+    #: Same contract as :func:`parse_close_payload`.
+    parse: Callable[[Buffer], Close]
+    #: Same contract as :func:`serialize_close_payload`.
+    serialize: Serializer
+
+    def __init__(self, *, extension_codes: Iterable[int] = ()) -> None:
+        extra = frozenset(extension_codes)
+        for code in extra:
+            if code_range(code) is not CodeRange.RESERVED or code == 1004:
+                raise ValueError(
+                    f"extension codes must be unregistered codes in 1016-2999, got {code}"
+                )
+        self.extension_codes = extra
+        accepted = sorted(SENDABLE_CODES | extra)
+        self.parse = _make_parser(accepted)
+        self.serialize = _make_serializer(accepted)
+
+    def __repr__(self) -> str:
+        return f"CloseCodec(extension_codes={sorted(self.extension_codes)})"
+
+
+def _make_parser(accepted: list[int]) -> Callable[[Buffer], Close]:
+    # code -> the value to put in Close.code, or None where the code is
+    # refused: one index replaces a chain of range checks.
+    by_code: list[int | None] = [None] * (MAX_CODE + 1)
+    for code in accepted:
+        by_code[code] = _MEMBERS.get(code, code)
+    values = tuple(by_code)
+    # Every payload that is a bare code gets a prebuilt value (about 2,000,
+    # bounded by the registry and the ranges): no allocation per call.
+    code_only = {_pack_code(code): _new_tuple(Close, (values[code], "")) for code in accepted}
+    no_status = Close(CloseCode.NO_STATUS_RCVD)
+
+    def parse_close_payload(data: Buffer) -> Close:
+        """Parse a close frame's payload (RFC 6455 §5.5.1) into a :class:`Close`.
+
+        Accepts ``bytes``, ``bytearray`` or ``memoryview``.  Raises a
+        :class:`CloseFrameError` subclass for anything RFC 6455 forbids,
+        checking in this order: longer than 125 bytes (1002), 1 byte
+        (1002), a code that may not be sent (1002), a reason that is not
+        strict UTF-8 (1007).  An empty payload is ``Close(1005, "")``.
+
+        >>> parse_close_payload(bytes.fromhex("03e8") + b"bye")
+        Close(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye')
+        """
+        if type(data) is not bytes:
+            data = _as_bytes(data)
+        length = len(data)
+        if length == 2:
+            close = code_only.get(data)
+            if close is None:
+                raise _code_error(data[0] << 8 | data[1])
+            return close
+        if 2 < length <= MAX_PAYLOAD_BYTES:
+            code = values[data[0] << 8 | data[1]]
+            if code is None:
+                raise _code_error(data[0] << 8 | data[1])
+            try:
+                reason = data[2:].decode()
+            except UnicodeDecodeError as exc:
+                raise InvalidReasonError(exc.start, exc.reason) from None
+            # Checked above: skip Close.__new__'s validation.
+            return _new_tuple(Close, (code, reason))  # type: ignore[no-any-return]
+        if length == 0:
+            return no_status
+        if length == 1:
+            raise TruncatedPayloadError()
+        raise PayloadTooLongError(length)
+
+    return parse_close_payload
+
+
+def _make_serializer(accepted: list[int]) -> Serializer:
+    # The packed 2-byte code for every code that may be sent.
+    heads = {code: _pack_code(code) for code in accepted}
+
+    def serialize_close_payload(
+        code: int | None = None, reason: str = "", *, truncate: bool = False
+    ) -> bytes:
+        """Serialize a close payload: the 2-byte code, then the UTF-8 reason.
+
+        ``code=None`` with no reason, and ``1005`` with no reason, give
+        ``b""`` (a close frame without a status code).  A reason over 123
+        UTF-8 bytes raises :class:`ReasonTooLongError`, unless ``truncate``
+        is true: then it is cut at the last whole character that fits.
+
+        >>> serialize_close_payload(1000, "bye").hex()
+        '03e8627965'
+        """
+        if type(reason) is not str:
+            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+        if code is None:
+            if reason:
+                raise ReasonWithoutCodeError()
+            return b""
+        _check_code(code)
+        head = heads.get(code)
+        if head is None:
+            if code == CloseCode.NO_STATUS_RCVD and not reason:
+                return b""
+            raise _unsendable(code)
+        if not reason:
+            return head
+        return head + _encode_reason(reason, truncate=truncate)
+
+    return serialize_close_payload
+
+
+def _unsendable(code: int) -> UnsendableCodeError:
+    if code in PROTOCOL_ONLY_CODES:
+        detail = "it names a local condition and must never appear on the wire"
+        if code == CloseCode.NO_STATUS_RCVD:
+            detail += " (1005 with no reason serializes as an empty payload)"
+        return UnsendableCodeError(code, detail)
+    if 1016 <= code <= MAX_PROTOCOL_CODE:
+        return UnsendableCodeError(
+            code, "it is reserved for extensions; build a CloseCodec(extension_codes=...)"
+        )
+    return UnsendableCodeError(code, "allowed: 1000-1003, 1007-1014, 3000-4999")
+
+
+_DEFAULT = CloseCodec()
+parse_close_payload = _DEFAULT.parse
+serialize_close_payload = _DEFAULT.serialize
