@@ -39,10 +39,8 @@ def _parse_hex(words: Sequence[str]) -> bytes:
     digits = []
     for word in words:
         for token in word.split():
-            if token[:2] in ("0x", "0X"):
-                token = token[2:]
-            digits.append(token.replace(":", ""))
-    text = "".join(digits)
+            digits.append(token[2:] if token[:2] in ("0x", "0X") else token)
+    text = "".join(digits).replace(":", "")
     try:
         return bytes.fromhex(text)
     except ValueError:
@@ -124,16 +122,24 @@ def _codes(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     for code in sorted({int(member) for member in CloseCode}):
         info = code_info(code)
         assert info is not None  # every CloseCode member is registered
-        rows.append({**_code_fields(code), "iana_name": info.iana_name,
-                     "mdn_name": info.mdn_name, "sender": info.sender.name})
+        rows.append(
+            {
+                **_code_fields(code),
+                "iana_name": info.iana_name,
+                "mdn_name": info.mdn_name,
+                "sender": info.sender.name,
+            }
+        )
         wire = "sendable" if is_sendable(code) else "never on the wire"
         lines.append(f"{code}  {info.code.name:<28} {info.iana_name:<28} {wire}")
     return EXIT_VALID, {"codes": rows}, lines
 
 
 def _build_parser() -> _Parser:
-    parser = _Parser(prog="closeframe", description="Decode, encode and explain "
-                     "WebSocket close payloads (RFC 6455 §5.5.1).")
+    parser = _Parser(
+        prog="closeframe",
+        description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1).",
+    )
     parser.add_argument("--version", action="version", version=f"closeframe {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -144,8 +150,11 @@ def _build_parser() -> _Parser:
     encode = commands.add_parser("encode", help="encode a close payload as hex")
     encode.add_argument("code", type=int)
     encode.add_argument("reason", nargs="?", default="")
-    encode.add_argument("--truncate", action="store_true",
-                        help="cut a reason over 123 bytes at a character boundary")
+    encode.add_argument(
+        "--truncate",
+        action="store_true",
+        help="cut a reason over 123 bytes at a character boundary",
+    )
     encode.set_defaults(run=_encode)
 
     explain = commands.add_parser("explain", help="explain any close code 0-65535")
@@ -164,6 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
         args = _build_parser().parse_args(argv)
+        status: int
         status, result, lines = args.run(args)
     except _UsageError as exc:
         print(f"closeframe: error: {exc}", file=sys.stderr)

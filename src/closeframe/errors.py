@@ -62,9 +62,7 @@ class TruncatedPayloadError(CloseFrameError):
 
     def __init__(self, length: int = 1) -> None:
         self.length = length
-        super().__init__(
-            f"close payload is {length} byte; a status code needs 2 (or send none)"
-        )
+        super().__init__(f"close payload is {length} byte; a status code needs 2 (or send none)")
 
 
 class InvalidCodeError(CloseFrameError):

@@ -6,7 +6,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, ClassVar
 
 from .codes import MAX_CODE, CloseCode, _check_code, describe_code
-from .payload import Buffer, Close, _MEMBERS, _new_tuple, parse_close_payload
+from .payload import _MEMBERS, Buffer, Close, _new_tuple, parse_close_payload
 
 __all__ = ["CloseEvent"]
 
@@ -53,7 +53,7 @@ class CloseEvent(tuple[int, str, bool]):
         code = property(itemgetter(0), doc="The close code (0-65535).")
         reason = property(itemgetter(1), doc="The close reason, possibly empty.")
         was_clean = property(itemgetter(2), doc="Did the closing handshake complete?")
-        wasClean = property(itemgetter(2), doc="The DOM spelling of ``was_clean``.")
+        wasClean = property(itemgetter(2), doc="The DOM spelling of ``was_clean``.")  # noqa: N815
 
     def __new__(cls, code: int = 0, reason: str = "", was_clean: bool = False) -> CloseEvent:
         _check_code(code)
@@ -74,7 +74,7 @@ class CloseEvent(tuple[int, str, bool]):
         if type(was_clean) is not bool:
             raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
         # A Close is valid by construction: no need to check it again.
-        return _new_tuple(cls, (close[0], close[1], was_clean))  # type: ignore[no-any-return]
+        return _new_tuple(cls, (close[0], close[1], was_clean))
 
     @classmethod
     def from_payload(cls, data: Buffer, *, was_clean: bool) -> CloseEvent:
@@ -96,11 +96,11 @@ class CloseEvent(tuple[int, str, bool]):
         """
         return _ABNORMAL
 
-    def __getnewargs__(self) -> tuple[int, str, bool]:  # type: ignore[override]
+    def __getnewargs__(self) -> tuple[int, str, bool]:
         return (self[0], self[1], self[2])
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+        return type(other) is type(self) and tuple.__eq__(self, other)
 
     def __ne__(self, other: object) -> bool:
         return not self == other

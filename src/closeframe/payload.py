@@ -12,12 +12,12 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable
 from operator import itemgetter
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, Protocol
 
 from .codes import (
     MAX_CODE,
-    MAX_PROTOCOL_CODE,
     MAX_PRIVATE_CODE,
+    MAX_PROTOCOL_CODE,
     MIN_LIBRARY_CODE,
     PROTOCOL_ONLY_CODES,
     SENDABLE_PROTOCOL_CODES,
@@ -54,8 +54,7 @@ MAX_PAYLOAD_BYTES = 125
 MAX_REASON_BYTES = MAX_PAYLOAD_BYTES - 2
 
 # bytes, bytearray, memoryview, or anything else with the buffer protocol.
-Buffer = Union[bytes, bytearray, memoryview]
-
+Buffer = bytes | bytearray | memoryview
 
 
 class Serializer(Protocol):
@@ -71,9 +70,7 @@ _new_tuple = tuple.__new__
 # Registered codes come back as CloseCode members, everything else as int.
 _MEMBERS: dict[int, int] = {int(member): member for member in CloseCode}
 # Every code the strict rules let on the wire (RFC 6455 §7.4).
-SENDABLE_CODES = SENDABLE_PROTOCOL_CODES | frozenset(
-    range(MIN_LIBRARY_CODE, MAX_PRIVATE_CODE + 1)
-)
+SENDABLE_CODES = SENDABLE_PROTOCOL_CODES | frozenset(range(MIN_LIBRARY_CODE, MAX_PRIVATE_CODE + 1))
 
 
 class Close(tuple[int, str]):
@@ -113,13 +110,13 @@ class Close(tuple[int, str]):
         _encode_reason(reason, truncate=False)
         return _new_tuple(cls, (_MEMBERS.get(code, code), reason))
 
-    def __getnewargs__(self) -> tuple[int, str]:  # type: ignore[override]
+    def __getnewargs__(self) -> tuple[int, str]:
         # pickle and copy rebuild through __new__(code, reason).
         return (self[0], self[1])
 
     # A Close equals only another Close, never the plain tuple it is built on.
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+        return type(other) is type(self) and tuple.__eq__(self, other)
 
     def __ne__(self, other: object) -> bool:
         return not self == other
@@ -155,15 +152,13 @@ def _as_bytes(data: object) -> bytes:
     """The slow path for anything but ``bytes``: copy at most 125 bytes."""
     if isinstance(data, str):
         raise TypeError(
-            "close payload must be bytes-like, not str"
-            " (use bytes.fromhex() for a hex string)"
+            "close payload must be bytes-like, not str (use bytes.fromhex() for a hex string)"
         )
     try:
         view = memoryview(data)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(
-            f"close payload must be bytes, bytearray or memoryview,"
-            f" not {type(data).__name__}"
+            f"close payload must be bytes, bytearray or memoryview, not {type(data).__name__}"
         ) from None
     with view:
         # Checked before copying, so a huge buffer is rejected without a copy.
@@ -260,7 +255,7 @@ def _make_parser(accepted: list[int]) -> Callable[[Buffer], Close]:
             except UnicodeDecodeError as exc:
                 raise InvalidReasonError(exc.start, exc.reason) from None
             # Checked above: skip Close.__new__'s validation.
-            return _new_tuple(Close, (code, reason))  # type: ignore[no-any-return]
+            return _new_tuple(Close, (code, reason))
         if length == 0:
             return no_status
         if length == 1:
