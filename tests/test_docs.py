@@ -12,7 +12,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 
-@pytest.mark.parametrize("module", ["application", "codes", "errors", "events", "payload"])
+@pytest.mark.parametrize(
+    "module", ["application", "codes", "errors", "events", "frame", "handshake", "payload"]
+)
 def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(f"closeframe.{module}")
     result = doctest.testmod(mod, optionflags=FLAGS)
@@ -21,7 +23,7 @@ def test_docstring_examples(module: str) -> None:
 
 def test_docstrings_have_examples() -> None:
     attempted = 0
-    for module in ("application", "codes", "events", "payload"):
+    for module in ("application", "codes", "events", "frame", "handshake", "payload"):
         mod = importlib.import_module(f"closeframe.{module}")
         attempted += doctest.testmod(mod, optionflags=FLAGS).attempted
     assert attempted >= 10

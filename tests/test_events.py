@@ -77,7 +77,7 @@ def test_attributes_cannot_be_assigned(attribute: str) -> None:
 def test_attributes_cannot_be_deleted() -> None:
     event = CloseEvent(1000, "bye", True)
     with pytest.raises(AttributeError):
-        del event.code  # type: ignore[misc]
+        del event.code
     assert event.code == 1000
 
 
@@ -95,7 +95,7 @@ def test_hashable_and_usable_as_key() -> None:
 
 def test_equality_between_events() -> None:
     assert CloseEvent(1000, "bye", True) == CloseEvent(1000, "bye", True)
-    assert not CloseEvent(1000, "bye", True) != CloseEvent(1000, "bye", True)
+    assert not (CloseEvent(1000, "bye", True) != CloseEvent(1000, "bye", True))  # noqa: SIM202
     assert CloseEvent(1000, "bye", True) != CloseEvent(1000, "bye", False)
     assert CloseEvent(1000, "bye", True) != CloseEvent(1000, "Bye", True)
     assert CloseEvent(1000, "bye", True) != CloseEvent(1001, "bye", True)
@@ -193,7 +193,7 @@ def test_was_clean_of_wrong_type_is_type_error(was_clean: Any) -> None:
 
 def test_type_errors_are_not_value_errors() -> None:
     with pytest.raises(TypeError) as info:
-        CloseEvent(True)  # type: ignore[arg-type]
+        CloseEvent(True)
     assert not isinstance(info.value, ValueError)
 
 
@@ -364,7 +364,10 @@ def test_pickle_round_trip_any(event: CloseEvent) -> None:
             CloseEvent.abnormal(),
             "CloseEvent(code=<CloseCode.ABNORMAL_CLOSURE: 1006>, reason='', was_clean=False)",
         ),
-        (CloseEvent(4000, "it's", False), 'CloseEvent(code=4000, reason="it\'s", was_clean=False)'),
+        (
+            CloseEvent(4000, "it's", False),
+            'CloseEvent(code=4000, reason="it\'s", was_clean=False)',
+        ),
     ],
 )
 def test_repr(event: CloseEvent, text: str) -> None:

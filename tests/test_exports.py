@@ -8,7 +8,7 @@ import pytest
 
 import closeframe
 
-MODULES = ["application", "codes", "errors", "events", "payload"]
+MODULES = ["application", "codes", "errors", "events", "frame", "handshake", "payload"]
 
 # The public API table of DESIGN.md: these names are a contract.
 DESIGN_NAMES = [
@@ -23,6 +23,10 @@ DESIGN_NAMES = [
     "is_sendable",
     "MAX_PAYLOAD_BYTES",
     "MAX_REASON_BYTES",
+    # issue 3's names
+    "encode_close_frame",
+    "decode_close_frame",
+    "ClosingHandshake",
 ]
 
 

@@ -14,6 +14,10 @@ from .errors import *  # noqa: F403
 from .errors import __all__ as _errors_all
 from .events import *  # noqa: F403
 from .events import __all__ as _events_all
+from .frame import *  # noqa: F403
+from .frame import __all__ as _frame_all
+from .handshake import *  # noqa: F403
+from .handshake import __all__ as _handshake_all
 from .payload import *  # noqa: F403
 from .payload import __all__ as _payload_all
 
@@ -24,5 +28,7 @@ __all__ = [  # noqa: PLE0604
     *_codes_all,
     *_errors_all,
     *_events_all,
+    *_frame_all,
+    *_handshake_all,
     *_payload_all,
 ]

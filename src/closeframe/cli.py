@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .codes import CloseCode, code_info, code_range, describe_code, is_sendable
@@ -36,15 +36,16 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parse_hex(words: Sequence[str]) -> bytes:
-    digits = []
-    for word in words:
-        for token in word.split():
-            digits.append(token[2:] if token[:2] in ("0x", "0X") else token)
-    text = "".join(digits).replace(":", "")
-    try:
-        return bytes.fromhex(text)
-    except ValueError:
-        raise _UsageError(f"not a hex string: {' '.join(words)!r}") from None
+    # Each token is whole bytes: "03e8", "0x03e8", "03:e8".  Decoding token
+    # by token makes "0x3 0xe8" an error rather than the bytes 03 e8.
+    data = bytearray()
+    for token in " ".join(words).split():
+        digits = token[2:] if token[:2] in ("0x", "0X") else token
+        try:
+            data += bytes.fromhex(digits.replace(":", ""))
+        except ValueError:
+            raise _UsageError(f"not whole bytes in hex: {token!r}") from None
+    return bytes(data)
 
 
 def _code_fields(code: int) -> dict[str, Any]:
@@ -179,10 +180,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"closeframe: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
-        print(json.dumps(result, ensure_ascii=False))
+        text = json.dumps(result, ensure_ascii=False)
+        if not _can_encode(text, sys.stdout):
+            text = json.dumps(result)  # \u escapes: valid JSON in any encoding
+        print(text)
     else:
         stream = sys.stdout if status == EXIT_VALID else sys.stderr
         if args.command == "decode":
             stream = sys.stdout  # the decoded fields are the output, valid or not
-        print("\n".join(lines), file=stream)
+        text = "\n".join(lines)
+        if not _can_encode(text, stream):
+            # An ASCII or legacy code-page terminal: escape, never crash.
+            encoding = stream.encoding
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        print(text, file=stream)
     return status
+
+
+def _can_encode(text: str, stream: TextIO) -> bool:
+    try:
+        text.encode(stream.encoding or "utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -21,13 +21,23 @@ __all__ = [
     "CloseFrameError",
     "CloseSyntaxError",
     "CloseValueError",
+    "ClosingHandshakeError",
+    "ControlFrameTooLongError",
+    "FragmentedControlFrameError",
+    "IncompleteFrameError",
     "InvalidAccessError",
     "InvalidCodeError",
+    "InvalidFrameError",
+    "InvalidMaskKeyError",
     "InvalidReasonError",
+    "MaskMismatchError",
+    "NotACloseFrameError",
     "PayloadTooLongError",
     "ProtocolOnlyCodeError",
     "ReasonTooLongError",
     "ReasonWithoutCodeError",
+    "ReservedBitsError",
+    "TrailingBytesError",
     "TruncatedPayloadError",
     "UnencodableReasonError",
     "UnsendableCodeError",
@@ -104,6 +114,14 @@ class CloseValueError(ValueError):
     """A close the caller asked for that the wire rules forbid."""
 
 
+class InvalidMaskKeyError(CloseValueError):
+    """A masking key that is not exactly 4 bytes (§5.3)."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        super().__init__(f"a masking key is 4 bytes, got {length}")
+
+
 class UnsendableCodeError(CloseValueError):
     """The code may not be sent in a close frame."""
 
@@ -172,3 +190,75 @@ class CloseSyntaxError(ApplicationCloseError):
         super().__init__(
             f"SyntaxError: close reason is {length} bytes in UTF-8; at most 123 allowed"
         )
+
+
+class InvalidFrameError(CloseFrameError):
+    """A close frame's header breaks RFC 6455 §5.2/§5.5 (always 1002)."""
+
+
+class NotACloseFrameError(InvalidFrameError):
+    """The opcode is not 0x8."""
+
+    def __init__(self, opcode: int) -> None:
+        self.opcode = opcode
+        super().__init__(f"opcode is {opcode:#x}; a close frame has opcode 0x8")
+
+
+class FragmentedControlFrameError(InvalidFrameError):
+    """FIN is clear: control frames must not be fragmented (§5.5)."""
+
+    def __init__(self) -> None:
+        super().__init__("FIN is clear; a control frame is never fragmented")
+
+
+class ReservedBitsError(InvalidFrameError):
+    """An RSV bit is set and no extension gave it a meaning (§5.2)."""
+
+    def __init__(self, bits: int) -> None:
+        self.bits = bits
+        super().__init__(f"reserved bits {bits:#05b} are set; no extension defines them here")
+
+
+class MaskMismatchError(InvalidFrameError):
+    """The MASK bit is not what this side expects (§5.1: clients mask, servers do not)."""
+
+    def __init__(self, masked: bool) -> None:
+        self.masked = masked
+        got, want = ("masked", "unmasked") if masked else ("unmasked", "masked")
+        super().__init__(f"frame is {got}; frames from this peer must be {want}")
+
+
+class ControlFrameTooLongError(InvalidFrameError):
+    """The length field is over 125: control frames never use 126/127 (§5.5)."""
+
+    def __init__(self, length_field: int) -> None:
+        self.length_field = length_field
+        super().__init__(
+            f"length field is {length_field}; a control frame's payload is at most 125"
+            " bytes and never uses the extended lengths"
+        )
+
+
+class IncompleteFrameError(InvalidFrameError):
+    """Fewer bytes than the header announces."""
+
+    def __init__(self, needed: int) -> None:
+        self.needed = needed
+        super().__init__(f"frame is incomplete: {needed} more byte(s) needed")
+
+
+class TrailingBytesError(InvalidFrameError):
+    """Bytes after the end of the frame."""
+
+    def __init__(self, extra: int) -> None:
+        self.extra = extra
+        super().__init__(f"{extra} byte(s) follow the close frame")
+
+
+class ClosingHandshakeError(RuntimeError):
+    """A step the closing handshake's state does not allow.
+
+    For example, a second close requested after one was sent, or anything
+    after the transport closed.  This is a bug in the caller, not bad input
+    from the peer, hence a :class:`RuntimeError`.
+    """

@@ -1,0 +1,190 @@
+"""Whole close frames on the wire (RFC 6455 §5.2, §5.5, §5.5.1).
+
+A close frame is two header bytes (FIN + opcode 0x8; MASK + a 7-bit
+length), a 4-byte masking key when the sender is a client (§5.3), and at
+most 125 bytes of payload.  Control frames never use the extended lengths
+and are never fragmented (§5.5).
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    ControlFrameTooLongError,
+    FragmentedControlFrameError,
+    IncompleteFrameError,
+    InvalidMaskKeyError,
+    MaskMismatchError,
+    NotACloseFrameError,
+    ReservedBitsError,
+    TrailingBytesError,
+)
+from .payload import (
+    MAX_PAYLOAD_BYTES,
+    Buffer,
+    Close,
+    parse_close_payload,
+    serialize_close_payload,
+)
+
+__all__ = [
+    "CLOSE_OPCODE",
+    "decode_close_frame",
+    "encode_close_frame",
+    "mask_payload",
+    "read_close_frame",
+]
+
+#: The opcode of a close frame (RFC 6455 §5.2, §11.8).
+CLOSE_OPCODE = 0x8
+_FIN = 0x80
+_RSV = 0x70
+_OPCODE = 0x0F
+_MASK = 0x80
+_LENGTH = 0x7F
+_MASK_KEY_BYTES = 4
+
+
+def mask_payload(payload: bytes, mask_key: bytes) -> bytes:
+    """XOR *payload* with the 4-byte *mask_key* (§5.3); masking twice unmasks.
+
+    >>> mask_payload(mask_payload(b"\\x03\\xe8bye", b"abcd"), b"abcd")
+    b'\\x03\\xe8bye'
+    """
+    if len(mask_key) != _MASK_KEY_BYTES:
+        raise InvalidMaskKeyError(len(mask_key))
+    length = len(payload)
+    # One XOR of two big integers instead of a Python loop over the bytes:
+    # a control payload is at most 125 bytes, so the integers stay small.
+    key = (mask_key * (length // 4 + 1))[:length]
+    masked = int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")
+    return masked.to_bytes(length, "big")
+
+
+def encode_close_frame(
+    code: int | Close | None = None,
+    reason: str = "",
+    *,
+    mask_key: bytes | None = None,
+    truncate: bool = False,
+) -> bytes:
+    """A complete close frame: FIN set, opcode 0x8, 7-bit length.
+
+    *code* and *reason* follow the rules of :func:`serialize_close_payload`;
+    a :class:`Close` may be passed instead of both.  With *mask_key* (4
+    bytes) the frame is masked, as a client must (§5.3); choose the key with
+    ``os.urandom(4)``.
+
+    >>> encode_close_frame(1000, "bye").hex()
+    '880503e8627965'
+    >>> encode_close_frame().hex()
+    '8800'
+    >>> encode_close_frame(1000, mask_key=b"\\x00\\x00\\x00\\x00").hex()
+    '88820000000003e8'
+    """
+    if isinstance(code, Close):
+        if reason:
+            raise TypeError("pass either a Close or a code and reason, not both")
+        code, reason = code
+    payload = serialize_close_payload(code, reason, truncate=truncate)
+    if mask_key is None:
+        return bytes((_FIN | CLOSE_OPCODE, len(payload))) + payload
+    if not isinstance(mask_key, bytes | bytearray):
+        raise TypeError(f"mask_key must be bytes, not {type(mask_key).__name__}")
+    header = bytes((_FIN | CLOSE_OPCODE, _MASK | len(payload)))
+    return header + bytes(mask_key) + mask_payload(payload, bytes(mask_key))
+
+
+def _frame_size(header: bytes, masked: bool | None) -> tuple[int, int]:
+    """Check the two header bytes; return (payload offset, payload length)."""
+    first, second = header[0], header[1]
+    opcode = first & _OPCODE
+    if opcode != CLOSE_OPCODE:
+        raise NotACloseFrameError(opcode)
+    if not first & _FIN:
+        raise FragmentedControlFrameError()
+    if first & _RSV:
+        raise ReservedBitsError((first & _RSV) >> 4)
+    is_masked = bool(second & _MASK)
+    if masked is not None and is_masked is not masked:
+        raise MaskMismatchError(is_masked)
+    length = second & _LENGTH
+    if length > MAX_PAYLOAD_BYTES:
+        raise ControlFrameTooLongError(length)
+    return (6 if is_masked else 2), length
+
+
+def _byte_view(data: Buffer) -> Buffer:
+    """The caller's bytes, sliceable byte by byte, without copying them."""
+    if type(data) is bytes:
+        return data
+    if isinstance(data, str):
+        raise TypeError("close frame must be bytes-like, not str")
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise TypeError(
+            f"close frame must be bytes, bytearray or memoryview, not {type(data).__name__}"
+        ) from None
+    if view.ndim == 1 and view.itemsize == 1:
+        return view
+    if view.c_contiguous:
+        return view.cast("B")
+    return view.tobytes()  # a strided multi-byte view: rare enough to copy
+
+
+def read_close_frame(data: Buffer, *, masked: bool | None = None) -> tuple[Close | None, int]:
+    """Read one close frame from the start of a buffer that may hold more, or less.
+
+    For a stack reading from a socket: returns ``(close, consumed)`` when the
+    buffer starts with a complete close frame (the bytes after ``consumed``
+    are not read), or ``(None, needed)`` when at least ``needed`` more bytes
+    must arrive first.  Raises the errors of :func:`decode_close_frame` as
+    soon as the header shows the frame is invalid.
+
+    >>> read_close_frame(b"\\x88\\x05\\x03\\xe8b")
+    (None, 2)
+    >>> read_close_frame(b"\\x88\\x05\\x03\\xe8bye\\x89\\x00")
+    (Close(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye'), 7)
+    """
+    view = _byte_view(data)
+    available = len(view)
+    if available < 2:
+        return None, 2 - available
+    offset, length = _frame_size(bytes(view[:2]), masked)
+    end = offset + length
+    if available < end:
+        return None, end - available
+    return _decode_body(view, offset, end), end
+
+
+def _decode_body(view: Buffer, offset: int, end: int) -> Close:
+    payload = bytes(view[offset:end])
+    if offset == 6:
+        payload = mask_payload(payload, bytes(view[2:6]))
+    return parse_close_payload(payload)
+
+
+def decode_close_frame(data: Buffer, *, masked: bool | None = None) -> Close:
+    """Decode exactly one complete close frame, unmasking it if it is masked.
+
+    *masked* says what to expect: ``True`` for a server reading a client's
+    frame (clients must mask, §5.1), ``False`` for a client reading a
+    server's; ``None`` accepts both.  Every error is a
+    :class:`CloseFrameError`: wrong opcode, FIN clear, RSV bits set, a
+    length field over 125, a mask bit other than expected, too few bytes,
+    trailing bytes (all 1002), and the payload's own errors.
+
+    >>> decode_close_frame(bytes.fromhex("880503e8627965"))
+    Close(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye')
+    """
+    view = _byte_view(data)
+    available = len(view)
+    if available < 2:
+        raise IncompleteFrameError(2 - available)
+    offset, length = _frame_size(bytes(view[:2]), masked)
+    end = offset + length
+    if available < end:
+        raise IncompleteFrameError(end - available)
+    if available > end:
+        raise TrailingBytesError(available - end)
+    return _decode_body(view, offset, end)

@@ -1,0 +1,247 @@
+"""The closing handshake of one connection, as a sans-IO state machine.
+
+RFC 6455 §5.5.1, §7.1.1-§7.1.7 and the WHATWG WebSockets standard decide
+what happens when a connection closes.  :class:`ClosingHandshake` is told
+what happened (the application asked to close, a close frame arrived, the
+transport closed) and answers what to send, whether to close the transport,
+and finally which :class:`CloseEvent` the application sees.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable
+from typing import NamedTuple
+
+from .errors import CloseFrameError, ClosingHandshakeError
+from .events import CloseEvent
+from .frame import decode_close_frame, encode_close_frame
+from .payload import Buffer, Close, parse_close_payload, serialize_close_payload
+
+__all__ = ["ClosingHandshake", "ConnectionState", "Outgoing", "Received", "Role"]
+
+
+class Role(enum.Enum):
+    """Which end of the connection this side is."""
+
+    CLIENT = "client"
+    SERVER = "server"
+
+
+class ConnectionState(enum.Enum):
+    """The WHATWG ``readyState`` values a closing connection goes through."""
+
+    OPEN = 1
+    CLOSING = 2
+    CLOSED = 3
+
+
+class Outgoing(NamedTuple):
+    """A close to put on the wire: the payload, and the whole frame."""
+
+    close: Close
+    payload: bytes
+    #: Masked when this side is a client (RFC 6455 §5.3).
+    frame: bytes
+
+
+class Received(NamedTuple):
+    """What to do about a close frame that arrived."""
+
+    #: The peer's close, or ``None`` when it failed to parse or was discarded.
+    close: Close | None
+    #: A close to send now (the echo, or the one that fails the connection).
+    reply: Outgoing | None
+    #: Why the frame failed to parse; the connection is then failed.
+    error: CloseFrameError | None = None
+    #: True when a close had already been received: this one is ignored.
+    discarded: bool = False
+
+
+class ClosingHandshake:
+    """Track the closing handshake of one connection, for one role.
+
+    >>> server = ClosingHandshake(Role.SERVER)
+    >>> received = server.receive_close(b"\\x03\\xe8bye")  # the client closes
+    >>> received.reply.payload                             # echo its code and reason
+    b'\\x03\\xe8bye'
+    >>> server.should_close_transport                      # the server closes TCP first
+    True
+    >>> server.transport_closed()
+    CloseEvent(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye', was_clean=True)
+
+    *mask_key* supplies the 4-byte masking key of each frame a client sends;
+    it defaults to ``os.urandom(4)`` (RFC 6455 §5.3 wants it unpredictable).
+    """
+
+    def __init__(
+        self, role: Role, *, mask_key: Callable[[], bytes] = lambda: os.urandom(4)
+    ) -> None:
+        if not isinstance(role, Role):
+            raise TypeError(f"role must be a Role, not {type(role).__name__}")
+        self.role = role
+        self._mask_key = mask_key
+        #: The close this side sent (or was told to send), if any.
+        self.close_sent: Close | None = None
+        #: The close the peer sent, if one arrived and parsed.
+        self.close_received: Close | None = None
+        #: True once this side failed the connection (§7.1.7).
+        self.failed = False
+        #: The parse error that made it fail, when that was the cause.
+        self.error: CloseFrameError | None = None
+        self._event: CloseEvent | None = None
+
+    @property
+    def state(self) -> ConnectionState:
+        """OPEN until a close is sent or received, CLOSED once the transport is."""
+        if self._event is not None:
+            return ConnectionState.CLOSED
+        if self.close_sent is None and self.close_received is None and not self.failed:
+            return ConnectionState.OPEN
+        return ConnectionState.CLOSING
+
+    @property
+    def discard_incoming(self) -> bool:
+        """True once a close arrived or the connection failed: drop later frames.
+
+        RFC 6455 §5.5.1: after a close frame the peer sends no more data
+        frames; anything that still arrives is not for the application.
+        """
+        return self.close_received is not None or self.failed
+
+    @property
+    def can_send_data(self) -> bool:
+        """False once a close was sent: nothing may follow it (§5.5.1)."""
+        return self.close_sent is None and self._event is None
+
+    @property
+    def should_close_transport(self) -> bool:
+        """Should this side close the TCP connection now?
+
+        After failing the connection, yes, on either side (§7.1.7).  After
+        a completed handshake only the server does (§7.1.1); a client waits
+        for the server to close, with a timeout of the stack's choosing.
+        """
+        if self._event is not None:
+            return False
+        if self.failed:
+            return True
+        return (
+            self.role is Role.SERVER
+            and self.close_sent is not None
+            and self.close_received is not None
+        )
+
+    def _outgoing(self, close: Close) -> Outgoing:
+        payload = serialize_close_payload(*close)
+        mask_key = self._mask_key() if self.role is Role.CLIENT else None
+        return Outgoing(close, payload, encode_close_frame(close, mask_key=mask_key))
+
+    def _check_open_transport(self) -> None:
+        if self._event is not None:
+            raise ClosingHandshakeError("the transport is closed: the handshake is over")
+
+    def send_close(
+        self, code: int | None = None, reason: str = "", *, truncate: bool = False
+    ) -> Outgoing:
+        """The application closes: return the close to send.
+
+        The arguments follow :func:`serialize_close_payload` and raise its
+        errors, leaving the state unchanged.  A second close, after one was
+        sent or echoed, raises :class:`ClosingHandshakeError`.
+        """
+        self._check_open_transport()
+        if self.close_sent is not None:
+            raise ClosingHandshakeError(
+                f"a close was already sent ({self.close_sent}); only one may be sent"
+            )
+        payload = serialize_close_payload(code, reason, truncate=truncate)
+        outgoing = self._outgoing(parse_close_payload(payload))
+        self.close_sent = outgoing.close
+        return outgoing
+
+    def receive_close(self, payload: Buffer) -> Received:
+        """A close frame's payload arrived: parse it and say what to send back.
+
+        If this side has not sent a close, the reply echoes the peer's code
+        and reason (§5.5.1); an empty payload is echoed empty, so 1005 never
+        reaches the wire.  If the payload is invalid, the reply fails the
+        connection with the error's ``close_code`` (1002 or 1007), and the
+        application will see 1006, as browsers report it.
+        """
+        self._check_open_transport()
+        if self.discard_incoming:
+            return Received(None, None, discarded=True)
+        try:
+            close = parse_close_payload(payload)
+        except CloseFrameError as exc:
+            return self._fail(exc.close_code, exc)
+        return self._received(close)
+
+    def _received(self, close: Close) -> Received:
+        self.close_received = close
+        if self.close_sent is not None:
+            return Received(close, None)
+        reply = self._outgoing(close)
+        self.close_sent = reply.close
+        return Received(close, reply)
+
+    def receive_close_frame(self, frame: Buffer) -> Received:
+        """Like :meth:`receive_close`, for a whole frame (header and mask).
+
+        A server expects masked frames and a client unmasked ones (§5.1).
+        """
+        self._check_open_transport()
+        if self.discard_incoming:
+            return Received(None, None, discarded=True)
+        try:
+            close = decode_close_frame(frame, masked=self.role is Role.SERVER)
+        except CloseFrameError as exc:
+            return self._fail(exc.close_code, exc)
+        return self._received(close)
+
+    def fail(self, code: int = 1002, reason: str = "") -> Outgoing | None:
+        """Fail the connection (§7.1.7), e.g. 1007 for a text message that is not UTF-8.
+
+        Returns the close to send, or ``None`` when a close was already
+        sent.  The application will see 1006, not clean.  The code must be
+        sendable: its errors are those of :func:`serialize_close_payload`.
+        """
+        self._check_open_transport()
+        payload = serialize_close_payload(code, reason)
+        return self._fail(parse_close_payload(payload), None).reply
+
+    def _fail(self, close: int | Close, error: CloseFrameError | None) -> Received:
+        self.failed = True
+        if self.error is None:
+            self.error = error
+        if self.close_sent is not None:
+            return Received(None, None, error)
+        reply = self._outgoing(close if isinstance(close, Close) else Close(close))
+        self.close_sent = reply.close
+        return Received(None, reply, error)
+
+    def transport_closed(self) -> CloseEvent:
+        """The transport closed: the :class:`CloseEvent` the application sees.
+
+        The code and reason of the close received (1005 if it carried no
+        code), or 1006 when none arrived or this side failed the connection.
+        ``was_clean`` only when a close was both sent and received.
+        Calling it again returns the same event.
+        """
+        if self._event is None:
+            received = self.close_received
+            if received is None or self.failed:
+                self._event = CloseEvent.abnormal()
+            else:
+                self._event = CloseEvent.from_close(
+                    received, was_clean=self.close_sent is not None
+                )
+        return self._event
+
+    def __repr__(self) -> str:
+        return (
+            f"<ClosingHandshake {self.role.value} {self.state.name}"
+            f" sent={self.close_sent} received={self.close_received}>"
+        )
