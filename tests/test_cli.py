@@ -675,3 +675,13 @@ def test_python_m_imports_the_same_package(tmp_path: Path) -> None:
         check=True,
     )
     assert os.path.samefile(proc.stdout.strip(), closeframe.__file__)
+
+
+def test_python_dash_m_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In-process, so that branch coverage sees __main__.py too.
+    import runpy
+
+    monkeypatch.setattr(sys, "argv", ["closeframe", "decode", "03e8"])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_module("closeframe", run_name="__main__")
+    assert info.value.code == 0

@@ -64,7 +64,7 @@ def encode_close_frame(
     code: int | Close | None = None,
     reason: str = "",
     *,
-    mask_key: bytes | None = None,
+    mask_key: bytes | bytearray | None = None,
     truncate: bool = False,
 ) -> bytes:
     """A complete close frame: FIN set, opcode 0x8, 7-bit length.
