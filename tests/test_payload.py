@@ -153,7 +153,7 @@ def test_error_details() -> None:
     assert "payload offset 4" in str(bad_utf8.value)
     # No chained UnicodeDecodeError: the error is the whole story.
     assert bad_utf8.value.__cause__ is None
-    assert bad_utf8.value.__suppress_context__
+    assert bad_utf8.value.__context__ is None
 
 
 class TestInputTypes:

@@ -14,6 +14,8 @@ Wrong types (a ``str`` payload, a ``float`` code) are :class:`TypeError`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .codes import describe_code
 
 __all__ = [
@@ -52,62 +54,100 @@ class CloseFrameError(ValueError):
 
     ``close_code`` is the code to fail the connection with: 1002 (protocol
     error) or 1007 (invalid payload data).
+
+    The subclasses take their fields as positional arguments and define no
+    ``__init__``: the exception is then built entirely in C (``args`` holds
+    the fields) and its message is written only when someone reads it.  That
+    keeps the parser's error path close to the cost of a bare failing
+    decode (see benchmarks/), which matters to fuzzers that raise millions.
     """
 
     close_code: int = _PROTOCOL_ERROR
 
 
-class PayloadTooLongError(CloseFrameError):
-    """The payload is longer than 125 bytes, the control-frame limit (§5.5)."""
+def _args(error: BaseException) -> tuple[Any, ...]:
+    return error.args
 
-    def __init__(self, length: int, limit: int = 125) -> None:
-        self.length = length
-        super().__init__(
-            f"close payload is {length} bytes; a control frame carries at most {limit}"
-        )
+
+class PayloadTooLongError(CloseFrameError):
+    """The payload is longer than 125 bytes, the control-frame limit (§5.5).
+
+    ``PayloadTooLongError(length)``.
+    """
+
+    def __str__(self) -> str:
+        return f"close payload is {self.length} bytes; a control frame carries at most 125"
+
+    @property
+    def length(self) -> int:
+        """The payload's length in bytes."""
+        return int(_args(self)[0])
 
 
 class TruncatedPayloadError(CloseFrameError):
-    """The payload is 1 byte: half a status code (§5.5.1)."""
+    """The payload is 1 byte: half a status code (§5.5.1).
 
-    def __init__(self, length: int = 1) -> None:
-        self.length = length
-        super().__init__(f"close payload is {length} byte; a status code needs 2 (or send none)")
+    ``TruncatedPayloadError(length)``.
+    """
+
+    def __str__(self) -> str:
+        return f"close payload is {self.length} byte; a status code needs 2 (or send none)"
+
+    @property
+    def length(self) -> int:
+        """The payload's length in bytes (1)."""
+        return int(_args(self)[0])
 
 
 class InvalidCodeError(CloseFrameError):
-    """The status code may not appear on the wire (§7.4)."""
+    """The status code may not appear on the wire (§7.4).
 
-    def __init__(self, code: int, detail: str = "") -> None:
-        self.code = code
-        super().__init__(
-            f"close code {describe_code(code)} is not valid on the wire"
-            f"{detail or '; allowed: 1000-1003, 1007-1014, 3000-4999'}"
+    ``InvalidCodeError(code)``.
+    """
+
+    def __str__(self) -> str:
+        return (
+            f"close code {describe_code(self.code)} is not valid on the wire;"
+            " allowed: 1000-1003, 1007-1014, 3000-4999"
         )
+
+    @property
+    def code(self) -> int:
+        """The offending code."""
+        return int(_args(self)[0])
 
 
 class ProtocolOnlyCodeError(InvalidCodeError):
     """The code is 1005, 1006 or 1015, which name local conditions only."""
 
-    def __init__(self, code: int) -> None:
-        super().__init__(code, "; it names a local condition and must never be sent")
+    def __str__(self) -> str:
+        return (
+            f"close code {describe_code(self.code)} is not valid on the wire;"
+            " it names a local condition and must never be sent"
+        )
 
 
 class InvalidReasonError(CloseFrameError):
     """The reason is not valid UTF-8 (§5.5.1, §8.1).
 
-    ``position`` is the offset of the first bad byte within the reason; the
-    reason starts at offset 2 of the payload.
+    ``InvalidReasonError(position, detail)``: ``position`` is the offset of
+    the first bad byte within the reason, which starts at offset 2 of the
+    payload; ``detail`` is the decoder's word for what is wrong.
     """
 
     close_code = _INVALID_DATA
 
-    def __init__(self, position: int, detail: str) -> None:
-        self.position = position
-        super().__init__(
+    def __str__(self) -> str:
+        position, detail = _args(self)
+        return (
             f"close reason is not valid UTF-8 at byte {position} of the reason"
             f" (payload offset {position + 2}): {detail}"
         )
+
+    @property
+    def position(self) -> int:
+        """Offset of the first invalid byte within the reason."""
+        return int(_args(self)[0])
 
 
 class CloseValueError(ValueError):
