@@ -8,7 +8,13 @@ Registry" (1012-1014, added after the RFC).
 from __future__ import annotations
 
 import enum
-from typing import NamedTuple
+from collections import namedtuple
+
+# typing costs ~4 ms to import, a third of this package's import budget
+# (benchmarks/): the names it offers are needed by type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
 __all__ = [
     "PROTOCOL_ONLY_CODES",
@@ -86,20 +92,35 @@ class Sender(enum.Enum):
     NOBODY = "nobody: it names a local condition, never sent"
 
 
-class CodeInfo(NamedTuple):
-    """What the registry knows about one registered code."""
+if TYPE_CHECKING:
 
-    code: CloseCode
-    #: The IANA registry's name for the code, e.g. ``"Normal Closure"``.
-    iana_name: str
-    #: MDN's ``CLOSE_*`` constant name, where MDN gave the code one.
-    mdn_name: str | None
-    #: One line, in this project's words.
-    description: str
-    reference: str
-    sender: Sender
-    #: 1000, 1001 and 1005: an ending that is not an error.
-    is_normal: bool
+    class _CodeInfoFields(NamedTuple):
+        code: CloseCode
+        iana_name: str
+        mdn_name: str | None
+        description: str
+        reference: str
+        sender: Sender
+        is_normal: bool
+
+else:
+    _CodeInfoFields = namedtuple(
+        "_CodeInfoFields",
+        "code iana_name mdn_name description reference sender is_normal",
+    )
+
+
+class CodeInfo(_CodeInfoFields):
+    """What the registry knows about one registered code.
+
+    ``code`` (a :class:`CloseCode`), ``iana_name`` (the IANA registry's
+    name, e.g. ``"Normal Closure"``), ``mdn_name`` (MDN's ``CLOSE_*``
+    constant, or ``None``), ``description`` (one line, in this project's
+    words), ``reference``, ``sender`` (a :class:`Sender`) and ``is_normal``
+    (1000, 1001 and 1005: an ending that is not an error).
+    """
+
+    __slots__ = ()
 
 
 _RFC = "RFC 6455 §7.4.1"

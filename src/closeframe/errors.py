@@ -14,9 +14,11 @@ Wrong types (a ``str`` payload, a ``float`` code) are :class:`TypeError`.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .codes import describe_code
+
+TYPE_CHECKING = False  # typing is slow to import; type checkers alone need it
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "ApplicationCloseError",

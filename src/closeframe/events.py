@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import TYPE_CHECKING, ClassVar
 
 from .codes import MAX_CODE, CloseCode, _check_code, describe_code
 from .payload import _MEMBERS, Buffer, Close, _new_tuple, parse_close_payload
 
 __all__ = ["CloseEvent"]
+
+TYPE_CHECKING = False  # typing is slow to import; type checkers alone need it
+if TYPE_CHECKING:
+    from typing import ClassVar
 
 
 class CloseEvent(tuple[int, str, bool]):
@@ -84,7 +87,11 @@ class CloseEvent(tuple[int, str, bool]):
         receiver then fails the connection, and its application sees
         :meth:`abnormal` instead.
         """
-        return cls.from_close(parse_close_payload(data), was_clean=was_clean)
+        close = parse_close_payload(data)
+        if was_clean is True or was_clean is False:
+            # parse_close_payload built a valid Close: skip the checks.
+            return _new_tuple(cls, (close[0], close[1], was_clean))
+        raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
 
     @classmethod
     def abnormal(cls) -> CloseEvent:

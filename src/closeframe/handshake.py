@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import enum
 import os
+from collections import namedtuple
 from collections.abc import Callable
-from typing import NamedTuple
 
 from .errors import CloseFrameError, ClosingHandshakeError
 from .events import CloseEvent
@@ -20,6 +20,12 @@ from .frame import decode_close_frame, encode_close_frame
 from .payload import Buffer, Close, parse_close_payload, serialize_close_payload
 
 __all__ = ["ClosingHandshake", "ConnectionState", "Outgoing", "Received", "Role"]
+
+# typing costs ~4 ms to import, a third of this package's import budget
+# (benchmarks/): the names it offers are needed by type checkers only.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
 
 class Role(enum.Enum):
@@ -37,26 +43,46 @@ class ConnectionState(enum.Enum):
     CLOSED = 3
 
 
-class Outgoing(NamedTuple):
-    """A close to put on the wire: the payload, and the whole frame."""
+if TYPE_CHECKING:
 
-    close: Close
-    payload: bytes
-    #: Masked when this side is a client (RFC 6455 §5.3).
-    frame: bytes
+    class _OutgoingFields(NamedTuple):
+        close: Close
+        payload: bytes
+        frame: bytes
+
+    class _ReceivedFields(NamedTuple):
+        close: Close | None
+        reply: Outgoing | None
+        error: CloseFrameError | None = None
+        discarded: bool = False
+
+else:
+    _OutgoingFields = namedtuple("_OutgoingFields", "close payload frame")
+    _ReceivedFields = namedtuple(
+        "_ReceivedFields", "close reply error discarded", defaults=(None, False)
+    )
 
 
-class Received(NamedTuple):
-    """What to do about a close frame that arrived."""
+class Outgoing(_OutgoingFields):
+    """A close to put on the wire: ``close``, its ``payload``, and the whole ``frame``.
 
-    #: The peer's close, or ``None`` when it failed to parse or was discarded.
-    close: Close | None
-    #: A close to send now (the echo, or the one that fails the connection).
-    reply: Outgoing | None
-    #: Why the frame failed to parse; the connection is then failed.
-    error: CloseFrameError | None = None
-    #: True when a close had already been received: this one is ignored.
-    discarded: bool = False
+    The frame is masked when this side is a client (RFC 6455 §5.3).
+    """
+
+    __slots__ = ()
+
+
+class Received(_ReceivedFields):
+    """What to do about a close frame that arrived.
+
+    ``close``: the peer's close, or ``None`` when it failed to parse or was
+    discarded.  ``reply``: an :class:`Outgoing` to send now (the echo, or the
+    close that fails the connection), or ``None``.  ``error``: why the frame
+    failed to parse; the connection is then failed.  ``discarded``: a close
+    had already been received, so this one is ignored.
+    """
+
+    __slots__ = ()
 
 
 class ClosingHandshake:
