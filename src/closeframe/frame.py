@@ -113,10 +113,19 @@ def _frame_size(header: bytes, masked: bool | None) -> tuple[int, int]:
     return (6 if is_masked else 2), length
 
 
-def _byte_view(data: Buffer) -> Buffer:
-    """The caller's bytes, sliceable byte by byte, without copying them."""
+# The longest close frame: header, masking key, 125-byte payload.
+_MAX_FRAME_BYTES = 2 + _MASK_KEY_BYTES + MAX_PAYLOAD_BYTES
+
+
+def _prefix(data: Buffer) -> tuple[bytes, int]:
+    """The first bytes of *data* (all a close frame can use), and its length.
+
+    Copies at most 131 bytes, however large the caller's buffer, and keeps
+    no view of it: the view is released before returning, or raising, so the
+    caller may resize its buffer at once.
+    """
     if type(data) is bytes:
-        return data
+        return data, len(data)
     if isinstance(data, str):
         raise TypeError("close frame must be bytes-like, not str")
     try:
@@ -125,11 +134,16 @@ def _byte_view(data: Buffer) -> Buffer:
         raise TypeError(
             f"close frame must be bytes, bytearray or memoryview, not {type(data).__name__}"
         ) from None
-    if view.ndim == 1 and view.itemsize == 1:
-        return view
-    if view.c_contiguous:
-        return view.cast("B")
-    return view.tobytes()  # a strided multi-byte view: rare enough to copy
+    with view:
+        if view.ndim == 1:
+            # Enough whole items to cover the frame, whatever their size.
+            items = -(-_MAX_FRAME_BYTES // view.itemsize)
+            return view[:items].tobytes()[:_MAX_FRAME_BYTES], view.nbytes
+        # memoryview cannot slice several dimensions: flatten the view
+        # without copying.  A strided one (only array libraries make them)
+        # cannot be flattened: cast() raises TypeError, which is the answer.
+        with view.cast("B") as flat:
+            return flat[:_MAX_FRAME_BYTES].tobytes(), view.nbytes
 
 
 def read_close_frame(data: Buffer, *, masked: bool | None = None) -> tuple[Close | None, int]:
@@ -146,21 +160,20 @@ def read_close_frame(data: Buffer, *, masked: bool | None = None) -> tuple[Close
     >>> read_close_frame(b"\\x88\\x05\\x03\\xe8bye\\x89\\x00")
     (Close(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye'), 7)
     """
-    view = _byte_view(data)
-    available = len(view)
+    head, available = _prefix(data)
     if available < 2:
         return None, 2 - available
-    offset, length = _frame_size(bytes(view[:2]), masked)
+    offset, length = _frame_size(head, masked)
     end = offset + length
     if available < end:
         return None, end - available
-    return _decode_body(view, offset, end), end
+    return _decode_body(head, offset, end), end
 
 
-def _decode_body(view: Buffer, offset: int, end: int) -> Close:
-    payload = bytes(view[offset:end])
+def _decode_body(head: bytes, offset: int, end: int) -> Close:
+    payload = head[offset:end]
     if offset == 6:
-        payload = mask_payload(payload, bytes(view[2:6]))
+        payload = mask_payload(payload, head[2:6])
     return parse_close_payload(payload)
 
 
@@ -177,14 +190,13 @@ def decode_close_frame(data: Buffer, *, masked: bool | None = None) -> Close:
     >>> decode_close_frame(bytes.fromhex("880503e8627965"))
     Close(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye')
     """
-    view = _byte_view(data)
-    available = len(view)
+    head, available = _prefix(data)
     if available < 2:
         raise IncompleteFrameError(2 - available)
-    offset, length = _frame_size(bytes(view[:2]), masked)
+    offset, length = _frame_size(head, masked)
     end = offset + length
     if available < end:
         raise IncompleteFrameError(end - available)
     if available > end:
         raise TrailingBytesError(available - end)
-    return _decode_body(view, offset, end)
+    return _decode_body(head, offset, end)
