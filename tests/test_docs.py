@@ -1,4 +1,4 @@
-"""Every example in the README and the docstrings runs."""
+"""Every example in the README, the docs and the docstrings runs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+DOC_PAGES = sorted(path.name for path in (ROOT / "docs").glob("*.rst"))
+# Pages that teach by example: each must keep at least this many.
+PAGES_WITH_EXAMPLES = ["cli.rst", "codes.rst", "embedding.rst", "quickstart.rst", "rules.rst"]
 
 
 @pytest.mark.parametrize(
@@ -34,3 +37,15 @@ def test_text_file_examples(path: str) -> None:
     result = doctest.testfile(str(ROOT / path), module_relative=False, optionflags=FLAGS)
     assert result.failed == 0
     assert result.attempted >= 5
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_docs_page_examples(page: str) -> None:
+    result = doctest.testfile(str(ROOT / "docs" / page), module_relative=False, optionflags=FLAGS)
+    assert result.failed == 0
+    if page in PAGES_WITH_EXAMPLES:
+        assert result.attempted >= 5
+
+
+def test_docs_pages_found() -> None:
+    assert set(PAGES_WITH_EXAMPLES) <= set(DOC_PAGES)

@@ -1,0 +1,196 @@
+"""Sphinx directives that render closeframe's close-code registry as tables.
+
+The tables are built from the installed package each time the docs build,
+so they cannot drift from the code:
+
+``.. closeframe-codes-table::``
+    one row per registered code (every value of :class:`closeframe.CloseCode`);
+``.. closeframe-ranges-table::``
+    the ranges of RFC 6455 §7.4.2, with what the registry and the wire rules
+    say about the codes in each.
+
+Each directive writes reStructuredText (a ``list-table``) and hands it back
+to the parser, so the output is ordinary docutils table nodes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+import closeframe
+from closeframe import CloseCode, code_info, code_range, is_script_allowed, is_sendable
+
+# The ranges of RFC 6455 §7.4.2 (the last is bounded by the 2-byte field, §5.5.1).
+RANGES = [(0, 999), (1000, 2999), (3000, 3999), (4000, 4999), (5000, 65535)]
+
+
+def _text(value: str) -> str:
+    """Registry prose as literal reST text: no markup can slip in."""
+    return re.sub(r"([\\`*_|])", r"\\\1", value)
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _spans(codes: list[int]) -> str:
+    """``[1000, 1001, 1002, 1007]`` -> ``"1000–1002, 1007"``; ``"none"`` if empty."""
+    if not codes:
+        return "none"
+    spans: list[tuple[int, int]] = []
+    for code in codes:
+        if spans and spans[-1][1] == code - 1:
+            spans[-1] = (spans[-1][0], code)
+        else:
+            spans.append((code, code))
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
+def _aliases(canonical: CloseCode) -> tuple[list[str], list[str]]:
+    """The enum's aliases for one code: (MDN constants, other spellings)."""
+    info = code_info(canonical)
+    assert info is not None
+    mdn: list[str] = []
+    other: list[str] = []
+    for name, member in CloseCode.__members__.items():
+        if member is canonical and name != canonical.name:
+            (mdn if name == info.mdn_name else other).append(name)
+    return mdn, other
+
+
+def _table(title: str, header: list[str], rows: list[list[str]], widths: str) -> list[str]:
+    lines = [
+        f".. list-table:: {title}",
+        "   :header-rows: 1",
+        f"   :widths: {widths}",
+        "",
+    ]
+    for row in [header, *rows]:
+        first, *rest = row
+        lines.append(f"   * - {first}")
+        lines.extend(f"     - {cell}" for cell in rest)
+    return lines
+
+
+def codes_table() -> list[str]:
+    rows = []
+    for member in sorted(set(CloseCode)):
+        info = code_info(member)
+        assert info is not None  # every CloseCode member is registered
+        mdn, other = _aliases(member)
+        names = [f"``{member.name}``", f"IANA: {_text(info.iana_name)}"]
+        names += [f"MDN: ``{name}``" for name in mdn]
+        names += [f"wsproto/websockets: ``{name}``" for name in other]
+        rows.append(
+            [
+                f"**{int(member)}**",
+                "; ".join(names),
+                _text(f"{info.description} ({info.reference})"),
+                _text(info.sender.value),
+                _yes_no(is_sendable(member)),
+                _yes_no(is_script_allowed(member)),
+            ]
+        )
+    header = [
+        "Code",
+        "Names",
+        "Meaning",
+        "Who may send it",
+        "Valid on the wire",
+        "Allowed from a browser script",
+    ]
+    return _table("The registered close codes", header, rows, "6 24 34 14 10 12")
+
+
+def ranges_table() -> list[str]:
+    rows = []
+    for low, high in RANGES:
+        span = range(low, high + 1)
+        # Each CodeRange class met in the span, in order of first appearance.
+        classes = list(dict.fromkeys(code_range(code) for code in span))
+        if len(classes) == 1:
+            meaning = _text(classes[0].value)
+        else:  # say which codes of the span fall in each class
+            meaning = "; ".join(
+                f"{_text(kind.value)}: {_spans([c for c in span if code_range(c) is kind])}"
+                for kind in classes
+            )
+        rows.append(
+            [
+                f"{low}–{high}",
+                meaning,
+                _spans([code for code in span if is_sendable(code)]),
+                _spans([code for code in span if is_script_allowed(code)]),
+            ]
+        )
+    header = ["Range", "What the codes are", "Valid on the wire", "Allowed from a browser script"]
+    return _table("The close-code ranges (RFC 6455 §7.4.2)", header, rows, "12 48 20 20")
+
+
+class _GeneratedTable(SphinxDirective):
+    has_content = False
+    build = staticmethod(codes_table)
+
+    def run(self) -> list[nodes.Node]:
+        container = nodes.container(classes=["closeframe-generated"])
+        source = f"<generated by {type(self).__name__} from closeframe {closeframe.__version__}>"
+        self.state.nested_parse(StringList(self.build(), source=source), 0, container)
+        return [container]
+
+
+class CodesTable(_GeneratedTable):
+    build = staticmethod(codes_table)
+
+
+class RangesTable(_GeneratedTable):
+    build = staticmethod(ranges_table)
+
+
+def resolve_reexport(
+    app: Sphinx, env: object, node: nodes.Element, contnode: nodes.Element
+) -> nodes.Element | None:
+    """Resolve ``closeframe.X`` (and a bare ``X`` from another module) to where X is documented.
+
+    The API reference documents each object once, under its submodule
+    (``closeframe.payload.Close``), while users import it from the package
+    root and docstrings name it without a module.  A reference Sphinx could
+    not resolve is retried here against the one documented object whose
+    name, after ``closeframe.<module>.``, matches.
+    """
+    if node.get("refdomain") != "py":
+        return None
+    short = node["reftarget"].removeprefix("closeframe.")
+    domain = app.env.get_domain("py")
+    found = [
+        name
+        for name, *_ in domain.get_objects()
+        if name.startswith("closeframe.") and name.split(".", 2)[-1] == short
+    ]
+    if len(found) != 1:
+        return None
+    return domain.resolve_xref(
+        app.env, node["refdoc"], app.builder, node["reftype"], found[0], node, contnode
+    )
+
+
+def hide_private_bases(
+    app: Sphinx, name: str, obj: object, options: object, bases: list[type]
+) -> None:
+    """Show ``tuple`` instead of a private namedtuple base such as ``_CodeInfoFields``."""
+    bases[:] = [
+        tuple if base.__name__.startswith("_") and issubclass(base, tuple) else base
+        for base in bases
+    ]
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    app.add_directive("closeframe-codes-table", CodesTable)
+    app.add_directive("closeframe-ranges-table", RangesTable)
+    app.connect("missing-reference", resolve_reexport)
+    app.connect("autodoc-process-bases", hide_private_bases)
+    return {"version": closeframe.__version__, "parallel_read_safe": True}
