@@ -685,3 +685,97 @@ def test_python_dash_m_entry_point(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SystemExit) as info:
         runpy.run_module("closeframe", run_name="__main__")
     assert info.value.code == 0
+
+
+# --- whole frames --------------------------------------------------------------------
+
+RFC_KEY = "37fa213d"
+MASKED_BYE = "888537fa213d3412434452"  # 1000 "bye", masked with the key of RFC 6455 §5.7
+
+
+def test_encode_frame_unmasked(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "encode", "1000", "bye", "--frame")
+    assert (status, out, err) == (0, "880503e8627965\n", "")
+
+
+def test_encode_frame_masked(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "encode", "1000", "bye", "--mask", RFC_KEY)
+    assert (status, out, err) == (0, MASKED_BYE + "\n", "")
+    status, result = run_json(capsys, "encode", "1000", "bye", "--mask", "0x" + RFC_KEY)
+    assert status == 0
+    assert result == {
+        "valid": True,
+        "payload": "03e8627965",
+        "frame": MASKED_BYE,
+        "mask_key": RFC_KEY,
+    }
+
+
+def test_encode_frame_json_unmasked(capsys: pytest.CaptureFixture[str]) -> None:
+    status, result = run_json(capsys, "encode", "4000", "--frame")
+    assert status == 0
+    assert result["frame"] == "88020fa0"
+    assert result["mask_key"] is None
+
+
+@pytest.mark.parametrize("key", ["37fa", "37fa213d00", "zz"])
+def test_encode_bad_mask_key(capsys: pytest.CaptureFixture[str], key: str) -> None:
+    status, out, err = run(capsys, "encode", "1000", "--mask", key)
+    assert_usage_error(status, out, err)
+
+
+def test_encode_frame_refuses_what_the_payload_refuses(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "encode", "1006", "--frame")
+    assert status == 1
+    assert out == ""
+    assert "1006" in err
+
+
+def test_decode_masked_frame(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "decode", "--frame", MASKED_BYE)
+    assert status == 0
+    assert err == ""
+    assert f"masked with key {RFC_KEY}" in out
+    assert "1000 NORMAL_CLOSURE" in out
+    assert "'bye'" in out
+    status, result = run_json(capsys, "decode", "--frame", MASKED_BYE)
+    assert status == 0
+    assert result["masked"] is True
+    assert result["mask_key"] == RFC_KEY
+    assert result["payload"] == "03e8627965"
+    assert result["code"] == 1000
+    assert result["reason"] == "bye"
+
+
+def test_decode_unmasked_frame(capsys: pytest.CaptureFixture[str]) -> None:
+    status, result = run_json(capsys, "decode", "--frame", "8800")
+    assert status == 0
+    assert result["masked"] is False
+    assert result["mask_key"] is None
+    assert result["code"] == 1005
+    assert result["payload"] == ""
+
+
+@pytest.mark.parametrize(
+    ("frame", "close_code", "words"),
+    [
+        ("8100", 1002, "opcode"),
+        ("0800", 1002, "FIN"),
+        ("887e", 1002, "length field"),
+        ("880503e862", 1002, "incomplete"),
+        ("880303e8ff", 1007, "UTF-8"),
+        ("880203ee", 1002, "local condition"),
+    ],
+)
+def test_decode_invalid_frames(
+    capsys: pytest.CaptureFixture[str], frame: str, close_code: int, words: str
+) -> None:
+    status, out, err = run(capsys, "decode", "--frame", frame)
+    assert status == 1
+    assert err == ""
+    assert words in out
+    assert f"fails the connection with {close_code}" in out
+    status, result = run_json(capsys, "decode", "--frame", frame)
+    assert status == 1
+    assert result["valid"] is False
+    assert result["close_code"] == close_code

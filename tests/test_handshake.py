@@ -312,3 +312,11 @@ def test_every_order_of_events(  # noqa: PLR0915 - one model, one loop, read top
     assert len(model.sent_payloads) <= 1
     for payload in model.sent_payloads:
         assert payload[:2] not in (b"\x03\xed", b"\x03\xee", b"\x03\xf7")
+
+
+def test_the_first_failure_is_the_one_remembered() -> None:
+    hs = server()
+    first = hs.receive_close(b"\x03")
+    assert first.error is not None
+    assert hs.fail(1011) is None  # a close already went out
+    assert hs.error is first.error

@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TextIO
 from . import __version__
 from .codes import CloseCode, code_info, code_range, describe_code, is_sendable
 from .errors import CloseFrameError, CloseValueError
+from .frame import decode_close_frame, encode_close_frame
 from .payload import parse_close_payload, serialize_close_payload
 
 __all__ = ["main"]
@@ -61,6 +62,8 @@ def _code_fields(code: int) -> dict[str, Any]:
 
 def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     data = _parse_hex(args.hex)
+    if args.frame:
+        return _decode_frame(data)
     result: dict[str, Any] = {"payload": data.hex(), "length": len(data)}
     lines = []
     try:
@@ -86,12 +89,59 @@ def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     return EXIT_VALID, result, lines
 
 
+def _decode_frame(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
+    result: dict[str, Any] = {"frame": data.hex(), "length": len(data)}
+    try:
+        close = decode_close_frame(data)
+    except CloseFrameError as exc:
+        answer = CloseCode(exc.close_code)
+        result.update(valid=False, error=str(exc), close_code=int(answer))
+        lines = [
+            f"valid:   no: {exc}",
+            f"answer:  a strict peer fails the connection with {describe_code(answer)}",
+        ]
+        return EXIT_INVALID, result, lines
+    masked = bool(data[1] & 0x80)
+    mask_key = data[2:6].hex() if masked else None
+    payload = serialize_close_payload(*close)
+    result.update(_code_fields(close.code))
+    result.update(
+        payload=payload.hex(),
+        masked=masked,
+        mask_key=mask_key,
+        reason=close.reason,
+        valid=True,
+        error=None,
+        close_code=None,
+    )
+    lines = [
+        f"frame:   close frame, {len(payload)}-byte payload, "
+        + (
+            f"masked with key {mask_key} (from a client)" if masked else "unmasked (from a server)"
+        ),
+        f"code:    {describe_code(close.code)}",
+        f"reason:  {close.reason!r}",
+        "valid:   yes, this frame may appear on the wire",
+    ]
+    return EXIT_VALID, result, lines
+
+
 def _encode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
+    mask_key = None
+    if args.mask is not None:
+        mask_key = _parse_hex([args.mask])
+        if len(mask_key) != 4:
+            raise _UsageError(f"a masking key is 4 bytes (8 hex digits), got {args.mask!r}")
     try:
         payload = serialize_close_payload(args.code, args.reason, truncate=args.truncate)
     except CloseValueError as exc:
         return EXIT_INVALID, {"valid": False, "error": str(exc)}, [f"error: {exc}"]
-    return EXIT_VALID, {"valid": True, "payload": payload.hex()}, [payload.hex()]
+    result: dict[str, Any] = {"valid": True, "payload": payload.hex()}
+    if not args.frame and mask_key is None:
+        return EXIT_VALID, result, [payload.hex()]
+    frame = encode_close_frame(args.code, args.reason, mask_key=mask_key, truncate=args.truncate)
+    result.update(frame=frame.hex(), mask_key=mask_key.hex() if mask_key is not None else None)
+    return EXIT_VALID, result, [frame.hex()]
 
 
 def _explain(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
@@ -146,6 +196,9 @@ def _build_parser() -> _Parser:
 
     decode = commands.add_parser("decode", help="decode a close payload given in hex")
     decode.add_argument("hex", nargs="+", help="payload bytes, e.g. 03e8 or '0x03 0xe8 62 79 65'")
+    decode.add_argument(
+        "--frame", action="store_true", help="the bytes are a whole close frame, masked or not"
+    )
     decode.set_defaults(run=_decode)
 
     encode = commands.add_parser("encode", help="encode a close payload as hex")
@@ -155,6 +208,12 @@ def _build_parser() -> _Parser:
         "--truncate",
         action="store_true",
         help="cut a reason over 123 bytes at a character boundary",
+    )
+    encode.add_argument("--frame", action="store_true", help="print a whole close frame")
+    encode.add_argument(
+        "--mask",
+        metavar="KEY",
+        help="mask the frame with this 4-byte key in hex (implies --frame)",
     )
     encode.set_defaults(run=_encode)
 
