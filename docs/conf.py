@@ -55,8 +55,9 @@ nitpick_ignore_regex = [
     ),
     (r"py:.*", r"(enum\.)?(Enum|IntEnum)"),
     (r"py:.*", r"(collections\.abc\.|typing\.)?(Callable|Iterable|Sequence|NamedTuple|ClassVar)"),
-    # wsproto is an optional peer, with no inventory here.
+    # wsproto and hypothesis are optional, with no inventory here.
     (r"py:.*", r"wsproto\..*"),
+    (r"py:.*", r"hypothesis\..*"),
     # Type aliases used in signatures: Buffer is bytes | bytearray | memoryview,
     # Serializer the call signature of serialize_close_payload.
     (r"py:.*", r"Buffer|Serializer"),

@@ -49,3 +49,19 @@ def test_docs_page_examples(page: str) -> None:
 
 def test_docs_pages_found() -> None:
     assert set(PAGES_WITH_EXAMPLES) <= set(DOC_PAGES)
+
+
+def test_readme_strategies_example_is_the_tested_one() -> None:
+    # tests/test_strategies.py runs the example of closeframe.strategies'
+    # docstring against real parsers; the README shows the same code.
+    import textwrap
+
+    from closeframe import strategies
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Testing your own WebSocket stack", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert strategies.__doc__ is not None
+    documented = strategies.__doc__.split(".. code-block:: python\n", 1)[1]
+    documented = textwrap.dedent(documented.split("\n\nWhole frames", 1)[0]).strip()
+    assert block.strip() == documented
