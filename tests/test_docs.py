@@ -65,3 +65,29 @@ def test_readme_strategies_example_is_the_tested_one() -> None:
     documented = strategies.__doc__.split(".. code-block:: python\n", 1)[1]
     documented = textwrap.dedent(documented.split("\n\nWhole frames", 1)[0]).strip()
     assert block.strip() == documented
+
+
+def shell_commands(text: str) -> list[tuple[list[str], int]]:
+    """Every `closeframe ...` line of the sh/console blocks, with its expected status."""
+    import shlex
+
+    commands = []
+    for block in text.split("```sh\n")[1:]:
+        for line in block.split("```", 1)[0].splitlines():
+            command = line.split("&&")[-1].strip().removeprefix("$ ")
+            if not command.startswith("closeframe "):
+                continue
+            words, _, comment = command.partition("#")
+            status = 1 if "exit status 1" in comment else 0
+            commands.append((shlex.split(words)[1:], status))
+    return commands
+
+
+def test_readme_shell_commands_run() -> None:
+    # The set-up command's decode and the command-line section, run as written.
+    from closeframe.cli import main
+
+    commands = shell_commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert len(commands) >= 6
+    for argv, status in commands:
+        assert main(argv) == status, argv
