@@ -564,7 +564,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["--version"])
     assert info.value.code == 0
-    assert capsys.readouterr().out == f"closeframe {closeframe.__version__}\n"
+    version, implementation = closeframe.__version__, closeframe.IMPLEMENTATION
+    assert capsys.readouterr().out == f"closeframe {version} ({implementation} implementation)\n"
 
 
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:

@@ -25,7 +25,9 @@ SENDABLE = [code for code in range(65536) if is_sendable(code)]
 
 
 def parser_tables(parse: Callable[..., object]) -> Mapping[str, Any]:
-    return inspect.getclosurevars(parse).nonlocals
+    # The compiled parser wraps the Python one and shares its tables.
+    python_parse = getattr(parse, "__wrapped__", parse)
+    return inspect.getclosurevars(python_parse).nonlocals
 
 
 def test_code_only_payloads_are_shared_instances() -> None:

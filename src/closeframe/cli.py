@@ -16,7 +16,7 @@ from . import __version__
 from .codes import CloseCode, code_info, code_range, describe_code, is_sendable
 from .errors import CloseFrameError, CloseValueError
 from .frame import decode_close_frame, encode_close_frame
-from .payload import parse_close_payload, serialize_close_payload
+from .payload import IMPLEMENTATION, parse_close_payload, serialize_close_payload
 
 __all__ = ["main"]
 
@@ -191,7 +191,11 @@ def _build_parser() -> _Parser:
         prog="closeframe",
         description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1).",
     )
-    parser.add_argument("--version", action="version", version=f"closeframe {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"closeframe {__version__} ({IMPLEMENTATION} implementation)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     decode = commands.add_parser("decode", help="decode a close payload given in hex")

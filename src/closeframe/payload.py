@@ -13,6 +13,7 @@ import struct
 from collections.abc import Callable, Iterable
 from operator import itemgetter
 
+from ._impl import load_speedups
 from .codes import (
     MAX_CODE,
     MAX_PRIVATE_CODE,
@@ -39,6 +40,7 @@ from .errors import (
 )
 
 __all__ = [
+    "IMPLEMENTATION",
     "MAX_PAYLOAD_BYTES",
     "MAX_REASON_BYTES",
     "Close",
@@ -60,6 +62,7 @@ Buffer = bytes | bytearray | memoryview
 # (benchmarks/): the names it offers are needed by type checkers only.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import ModuleType
     from typing import Protocol
 
     class Serializer(Protocol):
@@ -71,6 +74,12 @@ if TYPE_CHECKING:
 
 
 _pack_code = struct.Struct("!H").pack
+# The C accelerator, when it was built and not disabled (closeframe._impl).
+_speedups = load_speedups()
+#: ``"c"`` when the compiled accelerator runs, ``"python"`` otherwise
+#: (not built, or disabled with ``CLOSEFRAME_NO_EXTENSIONS=1``).  Both give
+#: identical results, errors included.
+IMPLEMENTATION = "python" if _speedups is None else "c"
 _new_tuple = tuple.__new__
 # Registered codes come back as CloseCode members, everything else as int.
 _MEMBERS: dict[int, int] = {int(member): member for member in CloseCode}
@@ -219,7 +228,9 @@ class CloseCodec:
         return f"CloseCodec(extension_codes={sorted(self.extension_codes)})"
 
 
-def _make_parser(accepted: list[int]) -> Callable[[Buffer], Close]:
+def _make_parser(
+    accepted: list[int], speedups: ModuleType | None = _speedups
+) -> Callable[[Buffer], Close]:
     # code -> the value to put in Close.code, or None where the code is
     # refused: one index replaces a chain of range checks.
     by_code: list[int | None] = [None] * (MAX_CODE + 1)
@@ -276,10 +287,27 @@ def _make_parser(accepted: list[int]) -> Callable[[Buffer], Close]:
             raise TruncatedPayloadError(1)
         raise PayloadTooLongError(length)
 
-    return parse_close_payload
+    if speedups is None:
+        return parse_close_payload
+    # The same tables, indexed by code for C; the same shared values.
+    code_only_by_code: list[Close | None] = [None] * (MAX_CODE + 1)
+    for code in accepted:
+        code_only_by_code[code] = code_only[_pack_code(code)]
+    return speedups.Parser(  # type: ignore[no-any-return]
+        values,
+        tuple(code_only_by_code),
+        no_status,
+        Close,
+        PayloadTooLongError,
+        TruncatedPayloadError,
+        InvalidCodeError,
+        ProtocolOnlyCodeError,
+        InvalidReasonError,
+        parse_close_payload,  # for other input types, and as __wrapped__
+    )
 
 
-def _make_serializer(accepted: list[int]) -> Serializer:
+def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedups) -> Serializer:
     # The packed 2-byte code for every code that may be sent.
     heads = {code: _pack_code(code) for code in accepted}
 
@@ -336,7 +364,14 @@ def _make_serializer(accepted: list[int]) -> Serializer:
             raise _unsendable(code)
         return head + _encode_reason(reason, truncate=truncate)
 
-    return serialize_close_payload
+    if speedups is None:
+        return serialize_close_payload
+    heads_by_code: list[bytes | None] = [None] * (MAX_CODE + 1)
+    for code, head in heads.items():
+        heads_by_code[code] = head
+    return speedups.Serializer(  # type: ignore[no-any-return]
+        tuple(heads_by_code), CloseCode, checked, serialize_close_payload
+    )
 
 
 def _unsendable(code: int) -> UnsendableCodeError:

@@ -1,0 +1,490 @@
+/*
+ * closeframe._speedups: the close-payload codec in C.
+ *
+ * The pure-Python codec in payload.py is the reference: this file does the
+ * same work with the same tables, which payload.py builds and hands over, and
+ * calls back into Python for everything off the hot path (unusual input
+ * types, the serializer's checked path).  Errors are raised with the same
+ * classes and arguments, so their messages are identical.
+ *
+ * Why C and not Cython: in pure Python the time goes to interpreter
+ * operations (calls, attribute lookups, building the result), not to the
+ * work; here the bytes are read through the buffer protocol, decoded with
+ * CPython's own UTF-8 decoder and checked against a table of codes.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h> /* offsetof */
+
+#define MAX_PAYLOAD 125
+#define MAX_REASON 123
+#define CODE_SPACE 65536
+
+static PyObject *empty_str; /* "", the reason's default */
+
+/* ------------------------------------------------------------------ */
+/* Parser: parse_close_payload for one table of accepted codes.        */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *values;     /* tuple[65536]: CloseCode member / int, or None */
+    PyObject *code_only;  /* tuple[65536]: prebuilt Close(code, ""), or None */
+    PyObject *no_status;  /* Close(1005, "") */
+    PyTypeObject *close_type;
+    PyObject *too_long;   /* PayloadTooLongError */
+    PyObject *truncated;  /* TruncatedPayloadError */
+    PyObject *bad_code;   /* InvalidCodeError */
+    PyObject *local_code; /* ProtocolOnlyCodeError */
+    PyObject *bad_reason; /* InvalidReasonError */
+    PyObject *fallback;   /* the pure-Python parser, for other input types */
+} Parser;
+
+/* Raise error_class(value): the classes take their fields as arguments. */
+static PyObject *
+raise_with_int(PyObject *error_class, Py_ssize_t value)
+{
+    PyObject *arg = PyLong_FromSsize_t(value);
+    if (arg == NULL) {
+        return NULL;
+    }
+    PyObject *error = PyObject_CallOneArg(error_class, arg);
+    Py_DECREF(arg);
+    if (error != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(error), error);
+        Py_DECREF(error);
+    }
+    return NULL;
+}
+
+static PyObject *
+refuse_code(Parser *self, unsigned int code)
+{
+    /* RFC 6455 §7.4.1: 1005, 1006 and 1015 name local conditions. */
+    int local = code == 1005 || code == 1006 || code == 1015;
+    return raise_with_int(local ? self->local_code : self->bad_code, code);
+}
+
+/* The reason did not decode: raise InvalidReasonError(position, detail)
+ * in place of the UnicodeDecodeError, which is not chained to it. */
+static PyObject *
+refuse_reason(Parser *self)
+{
+    PyObject *type, *value, *traceback;
+    Py_ssize_t start;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    if (value == NULL || !PyErr_GivenExceptionMatches(value, PyExc_UnicodeDecodeError)
+        || PyUnicodeDecodeError_GetStart(value, &start) < 0) {
+        PyErr_Restore(type, value, traceback); /* a MemoryError: let it through */
+        return NULL;
+    }
+    PyObject *detail = PyUnicodeDecodeError_GetReason(value);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(traceback);
+    if (detail == NULL) {
+        return NULL;
+    }
+    PyObject *error = PyObject_CallFunction(self->bad_reason, "nN", start, detail);
+    if (error != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(error), error);
+        Py_DECREF(error);
+    }
+    return NULL;
+}
+
+/* The checks of DESIGN.md, in their order, on `length` bytes at `data`. */
+static PyObject *
+parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
+{
+    if (length == 2) {
+        unsigned int code = (unsigned int)data[0] << 8 | data[1];
+        PyObject *close = PyTuple_GET_ITEM(self->code_only, code);
+        if (close == Py_None) {
+            return refuse_code(self, code);
+        }
+        return Py_NewRef(close); /* shared: no allocation */
+    }
+    if (2 < length && length <= MAX_PAYLOAD) {
+        unsigned int code = (unsigned int)data[0] << 8 | data[1];
+        PyObject *value = PyTuple_GET_ITEM(self->values, code);
+        if (value == Py_None) {
+            return refuse_code(self, code);
+        }
+        PyObject *reason = PyUnicode_DecodeUTF8((const char *)data + 2, length - 2, NULL);
+        if (reason == NULL) {
+            return refuse_reason(self);
+        }
+        /* A Close is a 2-tuple subclass: allocate it as tuple_subtype_new does. */
+        PyObject *close = self->close_type->tp_alloc(self->close_type, 2);
+        if (close == NULL) {
+            Py_DECREF(reason);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(close, 0, Py_NewRef(value));
+        PyTuple_SET_ITEM(close, 1, reason);
+        return close;
+    }
+    if (length == 0) {
+        return Py_NewRef(self->no_status);
+    }
+    if (length == 1) {
+        return raise_with_int(self->truncated, 1);
+    }
+    return raise_with_int(self->too_long, length);
+}
+
+static PyObject *
+parser_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Parser *self = (Parser *)op;
+    if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) {
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    }
+    PyObject *data = args[0];
+    if (PyBytes_CheckExact(data)) {
+        return parse_bytes(self, (const unsigned char *)PyBytes_AS_STRING(data),
+                           PyBytes_GET_SIZE(data));
+    }
+    if (PyByteArray_CheckExact(data) || PyMemoryView_Check(data)) {
+        /* The buffer is held only while parsing; nothing here runs Python
+         * code that could resize it. */
+        Py_buffer view;
+        if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) == 0) {
+            PyObject *result = parse_bytes(self, view.buf, view.len);
+            PyBuffer_Release(&view);
+            return result;
+        }
+        PyErr_Clear(); /* strided or released: the Python path says what to do */
+    }
+    return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+}
+
+static PyObject *
+parser_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *values, *code_only, *no_status, *close_type, *too_long, *truncated,
+        *bad_code, *local_code, *bad_reason, *fallback;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "Parser() takes positional arguments only");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!O!OO!OOOOOO:Parser", &PyTuple_Type, &values,
+                          &PyTuple_Type, &code_only, &no_status, &PyType_Type, &close_type,
+                          &too_long, &truncated, &bad_code, &local_code, &bad_reason,
+                          &fallback)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(values) != CODE_SPACE || PyTuple_GET_SIZE(code_only) != CODE_SPACE) {
+        PyErr_SetString(PyExc_ValueError, "the code tables must have 65536 entries");
+        return NULL;
+    }
+    if (!PyType_IsSubtype((PyTypeObject *)close_type, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "the Close type must subclass tuple");
+        return NULL;
+    }
+    Parser *self = (Parser *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->vectorcall = parser_call;
+    self->values = Py_NewRef(values);
+    self->code_only = Py_NewRef(code_only);
+    self->no_status = Py_NewRef(no_status);
+    self->close_type = (PyTypeObject *)Py_NewRef(close_type);
+    self->too_long = Py_NewRef(too_long);
+    self->truncated = Py_NewRef(truncated);
+    self->bad_code = Py_NewRef(bad_code);
+    self->local_code = Py_NewRef(local_code);
+    self->bad_reason = Py_NewRef(bad_reason);
+    self->fallback = Py_NewRef(fallback);
+    return (PyObject *)self;
+}
+
+static int
+parser_traverse(Parser *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->values);
+    Py_VISIT(self->code_only);
+    Py_VISIT(self->no_status);
+    Py_VISIT(self->close_type);
+    Py_VISIT(self->too_long);
+    Py_VISIT(self->truncated);
+    Py_VISIT(self->bad_code);
+    Py_VISIT(self->local_code);
+    Py_VISIT(self->bad_reason);
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int
+parser_clear(Parser *self)
+{
+    Py_CLEAR(self->values);
+    Py_CLEAR(self->code_only);
+    Py_CLEAR(self->no_status);
+    Py_CLEAR(self->close_type);
+    Py_CLEAR(self->too_long);
+    Py_CLEAR(self->truncated);
+    Py_CLEAR(self->bad_code);
+    Py_CLEAR(self->local_code);
+    Py_CLEAR(self->bad_reason);
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void
+parser_dealloc(Parser *self)
+{
+    PyObject_GC_UnTrack(self);
+    parser_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* The pure-Python parser: its docstring, name and tables, for introspection. */
+static PyObject *
+parser_get_wrapped(Parser *self, void *closure)
+{
+    return Py_NewRef(self->fallback);
+}
+
+static PyObject *
+parser_get_attr_of_wrapped(Parser *self, void *name)
+{
+    return PyObject_GetAttrString(self->fallback, (const char *)name);
+}
+
+static PyGetSetDef parser_getset[] = {
+    {"__wrapped__", (getter)parser_get_wrapped, NULL, "The pure-Python parser.", NULL},
+    {"__doc__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__doc__"},
+    {"__name__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__name__"},
+    {"__qualname__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__qualname__"},
+    {"__module__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__module__"},
+    {NULL},
+};
+
+static PyTypeObject ParserType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "closeframe._speedups.Parser",
+    .tp_basicsize = sizeof(Parser),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "parse_close_payload, compiled: see closeframe.payload.",
+    .tp_new = parser_new,
+    .tp_traverse = (traverseproc)parser_traverse,
+    .tp_clear = (inquiry)parser_clear,
+    .tp_dealloc = (destructor)parser_dealloc,
+    .tp_vectorcall_offset = offsetof(Parser, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_getset = parser_getset,
+};
+
+/* ------------------------------------------------------------------ */
+/* Serializer: the fast path of serialize_close_payload.               */
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    PyObject *heads;          /* tuple[65536]: the 2-byte code as bytes, or None */
+    PyTypeObject *code_enum;  /* CloseCode */
+    PyObject *checked;        /* the Python checked path: checked(code, reason, truncate) */
+    PyObject *fallback;       /* the pure-Python serializer, for introspection */
+} Serializer;
+
+static PyObject *
+serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Serializer *self = (Serializer *)op;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *code = Py_None, *reason = NULL, *truncate = Py_False;
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+
+    if (nargs > 2) {
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    }
+    if (nargs > 0) {
+        code = args[0];
+    }
+    if (nargs > 1) {
+        reason = args[1];
+    }
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+        PyObject *value = args[nargs + i];
+        if (nargs < 1 && PyUnicode_CompareWithASCIIString(name, "code") == 0) {
+            code = value;
+        }
+        else if (nargs < 2 && PyUnicode_CompareWithASCIIString(name, "reason") == 0) {
+            reason = value;
+        }
+        else if (PyUnicode_CompareWithASCIIString(name, "truncate") == 0) {
+            truncate = value;
+        }
+        else {
+            /* Unknown or repeated: the Python function raises TypeError. */
+            return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+        }
+    }
+    if (reason == NULL) {
+        reason = empty_str;
+    }
+    /* An exact int or CloseCode (not 1000.0, not True) that may be sent,
+     * and a str reason that fits: anything else takes the checked path. */
+    if ((PyLong_CheckExact(code) || Py_TYPE(code) == self->code_enum)
+        && PyUnicode_CheckExact(reason)) {
+        int overflow;
+        long value = PyLong_AsLongAndOverflow(code, &overflow);
+        if (!overflow && 0 <= value && value < CODE_SPACE) {
+            PyObject *head = PyTuple_GET_ITEM(self->heads, value);
+            if (head != Py_None) {
+                if (PyUnicode_GET_LENGTH(reason) == 0) {
+                    return Py_NewRef(head);
+                }
+                Py_ssize_t size;
+                const char *utf8 = PyUnicode_AsUTF8AndSize(reason, &size);
+                if (utf8 == NULL) {
+                    PyErr_Clear(); /* a lone surrogate: the checked path says where */
+                }
+                else if (size <= MAX_REASON) {
+                    PyObject *payload = PyBytes_FromStringAndSize(NULL, 2 + size);
+                    if (payload == NULL) {
+                        return NULL;
+                    }
+                    char *out = PyBytes_AS_STRING(payload);
+                    memcpy(out, PyBytes_AS_STRING(head), 2);
+                    memcpy(out + 2, utf8, size);
+                    return payload;
+                }
+            }
+        }
+        else if (value == -1 && PyErr_Occurred()) {
+            return NULL;
+        }
+    }
+    PyObject *call_args[3] = {code, reason, truncate};
+    return PyObject_Vectorcall(self->checked, call_args, 3, NULL);
+}
+
+static PyObject *
+serializer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *heads, *code_enum, *checked, *fallback;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "Serializer() takes positional arguments only");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!O!OO:Serializer", &PyTuple_Type, &heads, &PyType_Type,
+                          &code_enum, &checked, &fallback)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(heads) != CODE_SPACE) {
+        PyErr_SetString(PyExc_ValueError, "the code table must have 65536 entries");
+        return NULL;
+    }
+    Serializer *self = (Serializer *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->vectorcall = serializer_call;
+    self->heads = Py_NewRef(heads);
+    self->code_enum = (PyTypeObject *)Py_NewRef(code_enum);
+    self->checked = Py_NewRef(checked);
+    self->fallback = Py_NewRef(fallback);
+    return (PyObject *)self;
+}
+
+static int
+serializer_traverse(Serializer *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->heads);
+    Py_VISIT(self->code_enum);
+    Py_VISIT(self->checked);
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int
+serializer_clear(Serializer *self)
+{
+    Py_CLEAR(self->heads);
+    Py_CLEAR(self->code_enum);
+    Py_CLEAR(self->checked);
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void
+serializer_dealloc(Serializer *self)
+{
+    PyObject_GC_UnTrack(self);
+    serializer_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+serializer_get_wrapped(Serializer *self, void *closure)
+{
+    return Py_NewRef(self->fallback);
+}
+
+static PyObject *
+serializer_get_attr_of_wrapped(Serializer *self, void *name)
+{
+    return PyObject_GetAttrString(self->fallback, (const char *)name);
+}
+
+static PyGetSetDef serializer_getset[] = {
+    {"__wrapped__", (getter)serializer_get_wrapped, NULL, "The pure-Python serializer.",
+     NULL},
+    {"__doc__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__doc__"},
+    {"__name__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__name__"},
+    {"__qualname__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__qualname__"},
+    {"__module__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__module__"},
+    {NULL},
+};
+
+static PyTypeObject SerializerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "closeframe._speedups.Serializer",
+    .tp_basicsize = sizeof(Serializer),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "serialize_close_payload, compiled: see closeframe.payload.",
+    .tp_new = serializer_new,
+    .tp_traverse = (traverseproc)serializer_traverse,
+    .tp_clear = (inquiry)serializer_clear,
+    .tp_dealloc = (destructor)serializer_dealloc,
+    .tp_vectorcall_offset = offsetof(Serializer, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_getset = serializer_getset,
+};
+
+/* ------------------------------------------------------------------ */
+
+static struct PyModuleDef speedups_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "closeframe._speedups",
+    .m_doc = "The close-payload codec in C; closeframe.payload is its reference.",
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    if (PyType_Ready(&ParserType) < 0 || PyType_Ready(&SerializerType) < 0) {
+        return NULL;
+    }
+    if (empty_str == NULL && (empty_str = PyUnicode_FromStringAndSize(NULL, 0)) == NULL) {
+        return NULL;
+    }
+    PyObject *module = PyModule_Create(&speedups_module);
+    if (module == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddObjectRef(module, "Parser", (PyObject *)&ParserType) < 0
+        || PyModule_AddObjectRef(module, "Serializer", (PyObject *)&SerializerType) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

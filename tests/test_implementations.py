@@ -1,0 +1,197 @@
+"""The compiled accelerator against the pure-Python codec, its oracle.
+
+Both are built here from the same tables, whichever one the package runs
+(``CLOSEFRAME_NO_EXTENSIONS``), so the comparison runs in every test
+environment.  The extension must be built: where it is missing, these tests
+fail, loudly, rather than compare the Python codec with itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import sys
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+import closeframe
+from closeframe import CloseCode, CloseFrameError, is_sendable
+from closeframe import payload as payload_module
+from closeframe._impl import load_speedups
+
+speedups = importlib.import_module("closeframe._speedups")
+ACCEPTED = sorted(code for code in range(65536) if is_sendable(code))
+C_PARSE: Any = payload_module._make_parser(ACCEPTED, speedups)
+PY_PARSE: Any = payload_module._make_parser(ACCEPTED, None)
+C_SERIALIZE: Any = payload_module._make_serializer(ACCEPTED, speedups)
+PY_SERIALIZE: Any = payload_module._make_serializer(ACCEPTED, None)
+
+
+def outcome(func: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+    """A comparable record of what a call did: its value, or its error."""
+    try:
+        result = func(*args, **kwargs)
+    except (CloseFrameError, ValueError, TypeError) as exc:
+        return (
+            "error",
+            (
+                type(exc),
+                exc.args,
+                str(exc),
+                getattr(exc, "close_code", None),
+                exc.__context__ is None,
+            ),
+        )
+    return "value", (type(result), result, [type(item) for item in result])
+
+
+def test_the_expected_implementation_runs() -> None:
+    # tox sets this, so an environment meant to test C cannot test Python.
+    expected = os.environ.get("CLOSEFRAME_EXPECT_IMPLEMENTATION", closeframe.IMPLEMENTATION)
+    assert expected == closeframe.IMPLEMENTATION
+    assert type(C_PARSE).__module__ == "closeframe._speedups"
+    assert type(PY_PARSE).__name__ == "function"
+
+
+def test_every_code_with_three_reasons() -> None:
+    for code in range(65536):
+        head = code.to_bytes(2, "big")
+        for reason in (b"", "ok €".encode(), b"ok\xed\xa0\x80"):
+            data = head + reason
+            expected = outcome(PY_PARSE, data)
+            assert outcome(C_PARSE, data) == expected, data
+            assert outcome(C_PARSE, bytearray(data)) == expected, data
+            assert outcome(C_PARSE, memoryview(data)) == expected, data
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 3, 124, 125, 126, 127, 1000, 10_000_000])
+def test_every_length_boundary(length: int) -> None:
+    data = (b"\x03\xe8" + b"a" * length)[:length]
+    for form in (data, bytearray(data), memoryview(data)):
+        assert outcome(C_PARSE, form) == outcome(PY_PARSE, form)
+
+
+@given(st.binary(max_size=200))
+@example(b"\x03\xe8\xc0\x80")
+@example(b"\x03\xe8\xf4\x90\x80\x80")
+def test_arbitrary_payloads(data: bytes) -> None:
+    expected = outcome(PY_PARSE, data)
+    assert outcome(C_PARSE, data) == expected
+    assert outcome(C_PARSE, bytearray(data)) == expected
+    assert outcome(C_PARSE, memoryview(data)) == expected
+
+
+def test_other_inputs_take_the_python_path() -> None:
+    strided = memoryview(b"\x03\x00\xe8\x00h\x00i\x00")[::2]
+    words = memoryview(b"\x03\xe8hi").cast("H")
+    released = memoryview(b"\x03\xe8")
+    released.release()
+    for data in (strided, words, released, "\x03\xe8", 1000, None, [3, 232]):
+        assert outcome(C_PARSE, data) == outcome(PY_PARSE, data)
+    assert outcome(C_PARSE) == outcome(PY_PARSE)
+    assert outcome(C_PARSE, b"", b"") == outcome(PY_PARSE, b"", b"")
+    assert outcome(C_PARSE, data=b"") == outcome(PY_PARSE, data=b"")
+
+
+def test_shared_values_are_the_same_objects() -> None:
+    # The compiled parser returns the very values its Python twin prebuilt.
+    for code in (1000, 1014, 3000, 4999):
+        data = code.to_bytes(2, "big")
+        assert C_PARSE(data) is C_PARSE.__wrapped__(data)
+        assert C_PARSE(bytearray(data)) is C_PARSE(data)
+    assert C_PARSE(b"") is C_PARSE.__wrapped__(b"")
+
+
+CODES = [None, 0, 999, 1000, 1005, 1006, 1014, 1015, 2000, 3000, 4999, 5000, 65535, 65536,
+         -1, 2**70, CloseCode.NORMAL_CLOSURE, CloseCode.NO_STATUS_RCVD, True, False, 1000.0,
+         "1000"]  # fmt: skip
+REASONS = ["", "bye", "€" * 41, "€" * 42, "a" * 123, "a" * 124, "\ud800", b"bye", None, 5]
+
+
+@pytest.mark.parametrize("code", CODES, ids=repr)
+@pytest.mark.parametrize("truncate", [False, True, 1])
+def test_serialize_agrees(code: Any, truncate: Any) -> None:
+    for reason in REASONS:
+        expected = outcome(PY_SERIALIZE, code, reason, truncate=truncate)
+        assert outcome(C_SERIALIZE, code, reason, truncate=truncate) == expected, reason
+        assert outcome(C_SERIALIZE, code=code, reason=reason, truncate=truncate) == expected
+        assert outcome(C_SERIALIZE, code, reason=reason, truncate=truncate) == expected
+
+
+@given(st.integers(-10, 70_000), st.text(max_size=130), st.booleans())
+def test_serialize_agrees_everywhere(code: int, reason: str, truncate: bool) -> None:
+    assert outcome(C_SERIALIZE, code, reason, truncate=truncate) == outcome(
+        PY_SERIALIZE, code, reason, truncate=truncate
+    )
+
+
+def test_serialize_argument_forms() -> None:
+    forms: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((), {}),
+        ((1000,), {}),
+        ((), {"code": 1000}),
+        ((), {"reason": "x"}),
+        ((1000, "x", True), {}),
+        ((1000,), {"code": 1000}),
+        ((1000,), {"colour": "red"}),
+        ((1000, "x"), {"reason": "y"}),
+    ]
+    for args, kwargs in forms:
+        assert outcome(C_SERIALIZE, *args, **kwargs) == outcome(PY_SERIALIZE, *args, **kwargs)
+
+
+def test_introspection_matches_the_python_functions() -> None:
+    for compiled, python in ((C_PARSE, PY_PARSE), (C_SERIALIZE, PY_SERIALIZE)):
+        assert compiled.__wrapped__ is not python  # each has its own tables
+        assert type(compiled.__wrapped__) is type(python)
+        assert compiled.__doc__ == python.__doc__
+        assert compiled.__name__ == python.__name__
+        assert compiled.__qualname__ == python.__qualname__
+        assert compiled.__module__ == python.__module__
+
+
+def test_constructors_check_their_tables() -> None:
+    with pytest.raises(ValueError, match="65536"):
+        speedups.Parser((), (), None, closeframe.Close, *([ValueError] * 5), PY_PARSE)
+    with pytest.raises(TypeError, match="tuple"):
+        speedups.Parser((None,) * 65536, (None,) * 65536, None, int, *([ValueError] * 5), PY_PARSE)
+    with pytest.raises(TypeError, match="positional"):
+        speedups.Parser(values=())
+    with pytest.raises(ValueError, match="65536"):
+        speedups.Serializer((), CloseCode, PY_SERIALIZE, PY_SERIALIZE)
+    with pytest.raises(TypeError, match="positional"):
+        speedups.Serializer(heads=())
+
+
+def test_errors_pickle_alike() -> None:
+    for data in (b"\x03", b"\x03\xee", b"\x03\xe8\xff", b"x" * 200):
+        with pytest.raises(CloseFrameError) as c_error:
+            C_PARSE(data)
+        clone = pickle.loads(pickle.dumps(c_error.value))
+        assert (type(clone), clone.args, str(clone)) == outcome(PY_PARSE, data)[1][:3]
+
+
+class TestLoading:
+    def test_disabled_by_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("CLOSEFRAME_NO_EXTENSIONS", "1")
+        assert load_speedups() is None
+
+    @pytest.mark.parametrize("value", ["", "0"])
+    def test_enabled(self, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+        monkeypatch.setenv("CLOSEFRAME_NO_EXTENSIONS", value)
+        assert load_speedups() is speedups
+
+    def test_not_built(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("CLOSEFRAME_NO_EXTENSIONS", raising=False)
+        monkeypatch.setitem(sys.modules, "closeframe._speedups", None)  # import fails
+        monkeypatch.delattr(closeframe, "_speedups", raising=False)
+        assert load_speedups() is None
+
+    def test_the_package_reports_what_it_runs(self) -> None:
+        module: ModuleType = closeframe.payload
+        assert ("python" if module._speedups is None else "c") == closeframe.IMPLEMENTATION
