@@ -233,12 +233,30 @@ SERIALIZE_ROWS: list[tuple[str, str, int, str]] = [
 PARSE_CONTENDERS = [
     "floor",
     "closeframe",
+    "closeframe (python)",
+    "closeframe bytearray",
+    "closeframe memoryview",
     "closeframe event",
     "websockets",
     "wsproto close",
     "wsproto frame",
 ]
-SERIALIZE_CONTENDERS = ["floor", "closeframe", "websockets", "wsproto frame"]
+SERIALIZE_CONTENDERS = [
+    "floor",
+    "closeframe",
+    "closeframe (python)",
+    "websockets",
+    "wsproto frame",
+]
+
+# The pure-Python codec, side by side with the compiled one when that runs:
+# the compiled functions keep their Python twin as __wrapped__.
+PYTHON_PARSE: Callable[[Any], object] = getattr(
+    parse_close_payload, "__wrapped__", parse_close_payload
+)
+PYTHON_SERIALIZE: Callable[[int, str], object] = getattr(
+    serialize_close_payload, "__wrapped__", serialize_close_payload
+)
 
 # The floor of both error rows is the floor's own failing decode.
 ERROR_FLOOR = "parse bad-utf8: floor"
@@ -349,6 +367,9 @@ def _parse_target(contender: str) -> tuple[Callable[[Any], object], Callable[[by
     return {
         "floor": (floor_parse, bytes),
         "closeframe": (parse_close_payload, bytes),
+        "closeframe (python)": (PYTHON_PARSE, bytes),
+        "closeframe bytearray": (parse_close_payload, bytearray),
+        "closeframe memoryview": (parse_close_payload, memoryview),
         "websockets": (WsClose.parse, bytes),
         "wsproto close": (wsproto_process_close, as_wsproto_frame),
         "wsproto frame": (wsproto_frame, as_wire_frame),
@@ -358,6 +379,9 @@ def _parse_target(contender: str) -> tuple[Callable[[Any], object], Callable[[by
 _PARSE_ERRORS: dict[str, tuple[type[Exception], ...]] = {
     "floor": FLOOR_ERRORS,
     "closeframe": CLOSEFRAME_ERRORS,
+    "closeframe (python)": CLOSEFRAME_ERRORS,
+    "closeframe bytearray": CLOSEFRAME_ERRORS,
+    "closeframe memoryview": CLOSEFRAME_ERRORS,
     "closeframe event": CLOSEFRAME_ERRORS,
     "websockets": WEBSOCKETS_ERRORS,
     "wsproto close": WSPROTO_ERRORS,
@@ -387,6 +411,7 @@ def serialize_task(contender: str, code: int, reason: str) -> Task:
     func: Callable[[int, str], object] = {
         "floor": floor_serialize,
         "closeframe": serialize_close_payload,
+        "closeframe (python)": PYTHON_SERIALIZE,
         "wsproto frame": wsproto_close_frame,
     }[contender]
     return loop_serialize, (func, code, reason), None
@@ -577,6 +602,7 @@ def structure_report() -> dict[str, object]:
     )
     first, best = import_time_ms()
     return {
+        "implementation (closeframe.IMPLEMENTATION)": closeframe.IMPLEMENTATION,
         'sys.getsizeof(parse_close_payload(b"\\x03\\xe8hi"))': f"{sys.getsizeof(value)} bytes",
         "code-only payloads parse to one shared object (no per-call allocation)": shared,
         "import closeframe (python -X importtime, cumulative)": (

@@ -16,7 +16,8 @@ PAGES_WITH_EXAMPLES = ["cli.rst", "codes.rst", "embedding.rst", "quickstart.rst"
 
 
 @pytest.mark.parametrize(
-    "module", ["application", "browser", "codes", "errors", "events", "frame", "handshake", "payload"]
+    "module",
+    ["application", "browser", "codes", "errors", "events", "frame", "handshake", "payload"],
 )
 def test_docstring_examples(module: str) -> None:
     mod = importlib.import_module(f"closeframe.{module}")
