@@ -195,3 +195,116 @@ class TestLoading:
     def test_the_package_reports_what_it_runs(self) -> None:
         module: ModuleType = closeframe.payload
         assert ("python" if module._speedups is None else "c") == closeframe.IMPLEMENTATION
+
+
+# --- frames ------------------------------------------------------------------
+
+from closeframe import frame as frame_module  # noqa: E402
+
+C_DECODE, C_READ, C_ENCODE = frame_module._compiled(speedups, C_PARSE, C_SERIALIZE)
+PY_DECODE: Any = frame_module._python_decode
+PY_READ: Any = frame_module._python_read
+PY_ENCODE: Any = frame_module._python_encode
+
+
+def frame_outcome(func: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+    try:
+        result = func(*args, **kwargs)
+    except (CloseFrameError, ValueError, TypeError) as exc:
+        return "error", (type(exc), exc.args, str(exc), getattr(exc, "close_code", None))
+    return "value", (type(result), result)
+
+
+BODIES = [
+    b"",
+    b"\x03\xe8",
+    b"\x03\xe8bye",
+    b"\x03\xee",
+    b"\x03\xe8\xff",
+    b"\x37\xfa\x21\x3d\x34\x12",
+]
+
+
+def test_every_frame_header() -> None:
+    # Both header bytes take all 256 values; the bodies cover short, exact,
+    # long and masked-looking remainders.
+    for first in range(256):
+        for second in range(256):
+            for body in BODIES:
+                data = bytes((first, second)) + body
+                for masked in (None, True, False):
+                    for c_func, py_func in ((C_DECODE, PY_DECODE), (C_READ, PY_READ)):
+                        expected = frame_outcome(py_func, data, masked=masked)
+                        assert frame_outcome(c_func, data, masked=masked) == expected, data
+
+
+@given(st.binary(max_size=140), st.sampled_from([None, True, False]))
+@example(b"\x88\x85\x37\xfa\x21\x3d\x34\x12\x43\x44\x52", True)
+def test_arbitrary_frames(data: bytes, masked: bool | None) -> None:
+    for c_func, py_func in ((C_DECODE, PY_DECODE), (C_READ, PY_READ)):
+        expected = frame_outcome(py_func, data, masked=masked)
+        assert frame_outcome(c_func, data, masked=masked) == expected
+        assert frame_outcome(c_func, bytearray(data), masked=masked) == expected
+        assert frame_outcome(c_func, memoryview(data), masked=masked) == expected
+
+
+def test_frame_readers_fall_back_for_other_arguments() -> None:
+    frame = b"\x88\x02\x03\xe8"
+    strided = memoryview(bytes(b for byte in frame for b in (byte, 0)))[::2]
+    forms: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((strided,), {}),
+        (("\x88\x00",), {}),
+        ((frame,), {"masked": 1}),
+        ((frame,), {"other": True}),
+        ((frame, False), {}),
+        ((), {"data": frame}),
+    ]
+    for args, kwargs in forms:
+        for c_func, py_func in ((C_DECODE, PY_DECODE), (C_READ, PY_READ)):
+            assert frame_outcome(c_func, *args, **kwargs) == frame_outcome(
+                py_func, *args, **kwargs
+            )
+
+
+@pytest.mark.parametrize("code", CODES, ids=repr)
+def test_encode_agrees(code: Any) -> None:
+    for reason in REASONS:
+        for mask_key in (None, b"\x37\xfa\x21\x3d", bytearray(b"abcd"), b"abc", "abcd"):
+            expected = frame_outcome(PY_ENCODE, code, reason, mask_key=mask_key)
+            assert frame_outcome(C_ENCODE, code, reason, mask_key=mask_key) == expected
+    close = closeframe.Close(1000, "x")
+    assert frame_outcome(C_ENCODE, close) == frame_outcome(PY_ENCODE, close)
+    assert frame_outcome(C_ENCODE, 1000, "x" * 200, truncate=True) == frame_outcome(
+        PY_ENCODE, 1000, "x" * 200, truncate=True
+    )
+    assert frame_outcome(C_ENCODE, 1, 2, 3) == frame_outcome(PY_ENCODE, 1, 2, 3)
+
+
+def test_frame_constructors_check_their_arguments() -> None:
+    with pytest.raises(ValueError, match="7 frame error"):
+        speedups.FrameReader(C_PARSE, (), PY_DECODE, False)
+    with pytest.raises(TypeError):
+        speedups.FrameReader(PY_PARSE, (ValueError,) * 7, PY_DECODE, False)
+    with pytest.raises(TypeError, match="positional"):
+        speedups.FrameReader(parser=C_PARSE)
+    with pytest.raises(TypeError):
+        speedups.FrameEncoder(PY_SERIALIZE, PY_ENCODE)
+    with pytest.raises(TypeError, match="positional"):
+        speedups.FrameEncoder(serializer=C_SERIALIZE)
+
+
+def test_frame_introspection() -> None:
+    for compiled, python in ((C_DECODE, PY_DECODE), (C_READ, PY_READ), (C_ENCODE, PY_ENCODE)):
+        assert compiled.__wrapped__ is python
+        assert compiled.__doc__ == python.__doc__
+        assert compiled.__name__ == python.__name__
+        assert compiled.__qualname__ == python.__qualname__
+        assert compiled.__module__ == python.__module__
+
+
+def test_multi_dimensional_views() -> None:
+    frame = closeframe.encode_close_frame(1000, "hi")  # 6 bytes
+    grid = memoryview(frame).cast("B", (3, 2))
+    for c_func, py_func in ((C_DECODE, PY_DECODE), (C_READ, PY_READ)):
+        assert frame_outcome(c_func, grid) == frame_outcome(py_func, grid)
+    assert PY_DECODE(grid) == closeframe.Close(1000, "hi")

@@ -280,8 +280,11 @@ def test_any_payloads_mix_valid_and_invalid() -> None:
             verdicts[type(exc).__name__] += 1
         else:
             verdicts["valid"] += 1
-    assert verdicts["valid"] >= 25
-    assert len(verdicts) >= 5
+    # A mix, not a split: the exact shares vary with hypothesis's state.
+    invalid = sum(verdicts.values()) - verdicts["valid"]
+    assert verdicts["valid"] >= 10
+    assert invalid >= 10
+    assert len(verdicts) >= 4
 
 
 def test_labels_are_frozen() -> None:

@@ -292,6 +292,39 @@ typedef struct {
     PyObject *fallback;       /* the pure-Python serializer, for introspection */
 } Serializer;
 
+/* The fast path of the serializer, shared with the frame encoder: an exact
+ * int or CloseCode (not 1000.0, not True) that may be sent, and a str reason
+ * that fits.  Returns 1 with *head (the packed code, borrowed) and the
+ * reason's UTF-8 (*utf8, *size; borrowed from the str) set; 0 when the call
+ * must take the checked path instead; -1 on an error. */
+static int
+serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **head,
+                const char **utf8, Py_ssize_t *size)
+{
+    if (!(PyLong_CheckExact(code) || Py_TYPE(code) == self->code_enum)
+        || !PyUnicode_CheckExact(reason)) {
+        return 0;
+    }
+    int overflow;
+    long value = PyLong_AsLongAndOverflow(code, &overflow);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    if (overflow || value < 0 || value >= CODE_SPACE) {
+        return 0;
+    }
+    *head = PyTuple_GET_ITEM(self->heads, value);
+    if (*head == Py_None) {
+        return 0;
+    }
+    *utf8 = PyUnicode_AsUTF8AndSize(reason, size);
+    if (*utf8 == NULL) {
+        PyErr_Clear(); /* a lone surrogate: the checked path says where */
+        return 0;
+    }
+    return *size <= MAX_REASON;
+}
+
 static PyObject *
 serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -329,38 +362,25 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
     if (reason == NULL) {
         reason = empty_str;
     }
-    /* An exact int or CloseCode (not 1000.0, not True) that may be sent,
-     * and a str reason that fits: anything else takes the checked path. */
-    if ((PyLong_CheckExact(code) || Py_TYPE(code) == self->code_enum)
-        && PyUnicode_CheckExact(reason)) {
-        int overflow;
-        long value = PyLong_AsLongAndOverflow(code, &overflow);
-        if (!overflow && 0 <= value && value < CODE_SPACE) {
-            PyObject *head = PyTuple_GET_ITEM(self->heads, value);
-            if (head != Py_None) {
-                if (PyUnicode_GET_LENGTH(reason) == 0) {
-                    return Py_NewRef(head);
-                }
-                Py_ssize_t size;
-                const char *utf8 = PyUnicode_AsUTF8AndSize(reason, &size);
-                if (utf8 == NULL) {
-                    PyErr_Clear(); /* a lone surrogate: the checked path says where */
-                }
-                else if (size <= MAX_REASON) {
-                    PyObject *payload = PyBytes_FromStringAndSize(NULL, 2 + size);
-                    if (payload == NULL) {
-                        return NULL;
-                    }
-                    char *out = PyBytes_AS_STRING(payload);
-                    memcpy(out, PyBytes_AS_STRING(head), 2);
-                    memcpy(out + 2, utf8, size);
-                    return payload;
-                }
-            }
+    PyObject *head;
+    const char *utf8;
+    Py_ssize_t size;
+    int fast = serialize_parts(self, code, reason, &head, &utf8, &size);
+    if (fast < 0) {
+        return NULL;
+    }
+    if (fast) {
+        if (size == 0) {
+            return Py_NewRef(head); /* shared: no allocation */
         }
-        else if (value == -1 && PyErr_Occurred()) {
+        PyObject *payload = PyBytes_FromStringAndSize(NULL, 2 + size);
+        if (payload == NULL) {
             return NULL;
         }
+        char *out = PyBytes_AS_STRING(payload);
+        memcpy(out, PyBytes_AS_STRING(head), 2);
+        memcpy(out + 2, utf8, size);
+        return payload;
     }
     PyObject *call_args[3] = {code, reason, truncate};
     return PyObject_Vectorcall(self->checked, call_args, 3, NULL);
@@ -460,6 +480,363 @@ static PyTypeObject SerializerType = {
 };
 
 /* ------------------------------------------------------------------ */
+/* Frames: decode_close_frame, read_close_frame, encode_close_frame.   */
+/* RFC 6455 §5.2: FIN, RSV1-3, opcode; MASK, 7-bit length; masking key. */
+
+#define FIN 0x80
+#define RSV 0x70
+#define OPCODE 0x0F
+#define CLOSE_OPCODE 0x8
+#define MASK 0x80
+#define LENGTH 0x7F
+
+enum { NOT_CLOSE, FRAGMENTED, RESERVED_BITS, MASK_MISMATCH, TOO_LONG_FIELD, INCOMPLETE,
+       TRAILING, FRAME_ERRORS };
+
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    Parser *parser;                 /* the compiled payload parser */
+    PyObject *errors[FRAME_ERRORS]; /* the frame error classes, in the order above */
+    PyObject *fallback;             /* the pure-Python function */
+    int prefix;                     /* 1: read_close_frame, 0: decode_close_frame */
+} FrameReader;
+
+static PyObject *
+raise_frame_error(FrameReader *self, int which, PyObject *arg)
+{
+    PyObject *error = arg == NULL ? PyObject_CallNoArgs(self->errors[which])
+                                  : PyObject_CallOneArg(self->errors[which], arg);
+    Py_XDECREF(arg);
+    if (error != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(error), error);
+        Py_DECREF(error);
+    }
+    return NULL;
+}
+
+/* (None, needed) from read_close_frame. */
+static PyObject *
+need_more(Py_ssize_t needed)
+{
+    return Py_BuildValue("(On)", Py_None, needed);
+}
+
+static PyObject *
+read_frame(FrameReader *self, const unsigned char *data, Py_ssize_t length, PyObject *masked)
+{
+    if (length < 2) {
+        return self->prefix ? need_more(2 - length)
+                            : raise_frame_error(self, INCOMPLETE, PyLong_FromSsize_t(2 - length));
+    }
+    unsigned char first = data[0], second = data[1];
+    if ((first & OPCODE) != CLOSE_OPCODE) {
+        return raise_frame_error(self, NOT_CLOSE, PyLong_FromLong(first & OPCODE));
+    }
+    if (!(first & FIN)) {
+        return raise_frame_error(self, FRAGMENTED, NULL);
+    }
+    if (first & RSV) {
+        return raise_frame_error(self, RESERVED_BITS, PyLong_FromLong((first & RSV) >> 4));
+    }
+    int is_masked = (second & MASK) != 0;
+    if (masked != Py_None && is_masked != (masked == Py_True)) {
+        return raise_frame_error(self, MASK_MISMATCH, PyBool_FromLong(is_masked));
+    }
+    Py_ssize_t size = second & LENGTH;
+    if (size > MAX_PAYLOAD) {
+        return raise_frame_error(self, TOO_LONG_FIELD, PyLong_FromSsize_t(size));
+    }
+    Py_ssize_t offset = is_masked ? 6 : 2, end = offset + size;
+    if (length < end) {
+        return self->prefix ? need_more(end - length)
+                            : raise_frame_error(self, INCOMPLETE, PyLong_FromSsize_t(end - length));
+    }
+    if (!self->prefix && length > end) {
+        return raise_frame_error(self, TRAILING, PyLong_FromSsize_t(length - end));
+    }
+    const unsigned char *payload = data + offset;
+    unsigned char unmasked[MAX_PAYLOAD];
+    if (is_masked) {
+        /* §5.3: octet i of the payload is XORed with octet i % 4 of the key. */
+        for (Py_ssize_t i = 0; i < size; i++) {
+            unmasked[i] = payload[i] ^ data[2 + (i & 3)];
+        }
+        payload = unmasked;
+    }
+    PyObject *close = parse_bytes(self->parser, payload, size);
+    if (close == NULL || !self->prefix) {
+        return close;
+    }
+    return Py_BuildValue("(Nn)", close, end);
+}
+
+static PyObject *
+frame_reader_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    FrameReader *self = (FrameReader *)op;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyObject *masked = Py_None;
+    if (nargs != 1) {
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    }
+    if (kwnames != NULL) {
+        if (PyTuple_GET_SIZE(kwnames) != 1
+            || PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "masked") != 0) {
+            return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+        }
+        masked = args[1];
+    }
+    if (masked != Py_None && masked != Py_True && masked != Py_False) {
+        /* Not a bool: the Python function has the last word on what it means. */
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    }
+    PyObject *data = args[0];
+    if (PyBytes_CheckExact(data)) {
+        return read_frame(self, (const unsigned char *)PyBytes_AS_STRING(data),
+                          PyBytes_GET_SIZE(data), masked);
+    }
+    if (PyByteArray_CheckExact(data) || PyMemoryView_Check(data)) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) == 0) {
+            PyObject *result = read_frame(self, view.buf, view.len, masked);
+            PyBuffer_Release(&view);
+            return result;
+        }
+        PyErr_Clear(); /* strided or released: the Python path says what to do */
+    }
+    return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+}
+
+static PyObject *
+frame_reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *parser, *errors, *fallback;
+    int prefix;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "FrameReader() takes positional arguments only");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!O!Op:FrameReader", &ParserType, &parser, &PyTuple_Type,
+                          &errors, &fallback, &prefix)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(errors) != FRAME_ERRORS) {
+        PyErr_SetString(PyExc_ValueError, "FrameReader() needs the 7 frame error classes");
+        return NULL;
+    }
+    FrameReader *self = (FrameReader *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->vectorcall = frame_reader_call;
+    self->parser = (Parser *)Py_NewRef(parser);
+    for (int i = 0; i < FRAME_ERRORS; i++) {
+        self->errors[i] = Py_NewRef(PyTuple_GET_ITEM(errors, i));
+    }
+    self->fallback = Py_NewRef(fallback);
+    self->prefix = prefix;
+    return (PyObject *)self;
+}
+
+static int
+frame_reader_traverse(FrameReader *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->parser);
+    for (int i = 0; i < FRAME_ERRORS; i++) {
+        Py_VISIT(self->errors[i]);
+    }
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int
+frame_reader_clear(FrameReader *self)
+{
+    Py_CLEAR(self->parser);
+    for (int i = 0; i < FRAME_ERRORS; i++) {
+        Py_CLEAR(self->errors[i]);
+    }
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void
+frame_reader_dealloc(FrameReader *self)
+{
+    PyObject_GC_UnTrack(self);
+    frame_reader_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* FrameEncoder: encode_close_frame's fast path over the compiled serializer. */
+typedef struct {
+    PyObject_HEAD
+    vectorcallfunc vectorcall;
+    Serializer *serializer;
+    PyObject *fallback;
+} FrameEncoder;
+
+static PyObject *
+frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    FrameEncoder *self = (FrameEncoder *)op;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    PyObject *code = Py_None, *reason = empty_str, *mask_key = Py_None;
+    if (nargs > 2) {
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    }
+    if (nargs > 0) {
+        code = args[0];
+    }
+    if (nargs > 1) {
+        reason = args[1];
+    }
+    for (Py_ssize_t i = 0; i < nkw; i++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, i);
+        if (PyUnicode_CompareWithASCIIString(name, "mask_key") == 0) {
+            mask_key = args[nargs + i];
+        }
+        else {
+            /* code=, reason=, truncate=: rare enough for the Python path. */
+            return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+        }
+    }
+    if (mask_key != Py_None && !(PyBytes_CheckExact(mask_key) && PyBytes_GET_SIZE(mask_key) == 4)) {
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    }
+    PyObject *head;
+    const char *utf8;
+    Py_ssize_t size;
+    int fast = serialize_parts(self->serializer, code, reason, &head, &utf8, &size);
+    if (fast < 0) {
+        return NULL;
+    }
+    if (!fast) {
+        return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
+    }
+    Py_ssize_t payload_size = 2 + size;
+    Py_ssize_t offset = mask_key == Py_None ? 2 : 6;
+    PyObject *frame = PyBytes_FromStringAndSize(NULL, offset + payload_size);
+    if (frame == NULL) {
+        return NULL;
+    }
+    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(frame);
+    out[0] = FIN | CLOSE_OPCODE;
+    out[1] = (unsigned char)payload_size;
+    memcpy(out + offset, PyBytes_AS_STRING(head), 2);
+    memcpy(out + offset + 2, utf8, size);
+    if (mask_key != Py_None) {
+        const unsigned char *key = (const unsigned char *)PyBytes_AS_STRING(mask_key);
+        out[1] |= MASK;
+        memcpy(out + 2, key, 4);
+        for (Py_ssize_t i = 0; i < payload_size; i++) {
+            out[6 + i] ^= key[i & 3];
+        }
+    }
+    return frame;
+}
+
+static PyObject *
+frame_encoder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *serializer, *fallback;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs) != 0) {
+        PyErr_SetString(PyExc_TypeError, "FrameEncoder() takes positional arguments only");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!O:FrameEncoder", &SerializerType, &serializer, &fallback)) {
+        return NULL;
+    }
+    FrameEncoder *self = (FrameEncoder *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->vectorcall = frame_encoder_call;
+    self->serializer = (Serializer *)Py_NewRef(serializer);
+    self->fallback = Py_NewRef(fallback);
+    return (PyObject *)self;
+}
+
+static int
+frame_encoder_traverse(FrameEncoder *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->serializer);
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int
+frame_encoder_clear(FrameEncoder *self)
+{
+    Py_CLEAR(self->serializer);
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void
+frame_encoder_dealloc(FrameEncoder *self)
+{
+    PyObject_GC_UnTrack(self);
+    frame_encoder_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject FrameEncoderType;
+
+/* Both frame types show their Python twin's name and docstring. */
+static PyObject *
+wrapped_of(PyObject *self, void *closure)
+{
+    PyObject *fallback = Py_TYPE(self) == &FrameEncoderType ? ((FrameEncoder *)self)->fallback
+                                                             : ((FrameReader *)self)->fallback;
+    if (closure == NULL) {
+        return Py_NewRef(fallback);
+    }
+    return PyObject_GetAttrString(fallback, (const char *)closure);
+}
+
+static PyGetSetDef frame_getset[] = {
+    {"__wrapped__", (getter)wrapped_of, NULL, "The pure-Python function.", NULL},
+    {"__doc__", (getter)wrapped_of, NULL, NULL, "__doc__"},
+    {"__name__", (getter)wrapped_of, NULL, NULL, "__name__"},
+    {"__qualname__", (getter)wrapped_of, NULL, NULL, "__qualname__"},
+    {"__module__", (getter)wrapped_of, NULL, NULL, "__module__"},
+    {NULL},
+};
+
+static PyTypeObject FrameReaderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "closeframe._speedups.FrameReader",
+    .tp_basicsize = sizeof(FrameReader),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "decode_close_frame / read_close_frame, compiled: see closeframe.frame.",
+    .tp_new = frame_reader_new,
+    .tp_traverse = (traverseproc)frame_reader_traverse,
+    .tp_clear = (inquiry)frame_reader_clear,
+    .tp_dealloc = (destructor)frame_reader_dealloc,
+    .tp_vectorcall_offset = offsetof(FrameReader, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_getset = frame_getset,
+};
+
+static PyTypeObject FrameEncoderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "closeframe._speedups.FrameEncoder",
+    .tp_basicsize = sizeof(FrameEncoder),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "encode_close_frame, compiled: see closeframe.frame.",
+    .tp_new = frame_encoder_new,
+    .tp_traverse = (traverseproc)frame_encoder_traverse,
+    .tp_clear = (inquiry)frame_encoder_clear,
+    .tp_dealloc = (destructor)frame_encoder_dealloc,
+    .tp_vectorcall_offset = offsetof(FrameEncoder, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_getset = frame_getset,
+};
+
+/* ------------------------------------------------------------------ */
 
 static struct PyModuleDef speedups_module = {
     PyModuleDef_HEAD_INIT,
@@ -471,7 +848,8 @@ static struct PyModuleDef speedups_module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (PyType_Ready(&ParserType) < 0 || PyType_Ready(&SerializerType) < 0) {
+    if (PyType_Ready(&ParserType) < 0 || PyType_Ready(&SerializerType) < 0
+        || PyType_Ready(&FrameReaderType) < 0 || PyType_Ready(&FrameEncoderType) < 0) {
         return NULL;
     }
     if (empty_str == NULL && (empty_str = PyUnicode_FromStringAndSize(NULL, 0)) == NULL) {
@@ -482,7 +860,9 @@ PyInit__speedups(void)
         return NULL;
     }
     if (PyModule_AddObjectRef(module, "Parser", (PyObject *)&ParserType) < 0
-        || PyModule_AddObjectRef(module, "Serializer", (PyObject *)&SerializerType) < 0) {
+        || PyModule_AddObjectRef(module, "Serializer", (PyObject *)&SerializerType) < 0
+        || PyModule_AddObjectRef(module, "FrameReader", (PyObject *)&FrameReaderType) < 0
+        || PyModule_AddObjectRef(module, "FrameEncoder", (PyObject *)&FrameEncoderType) < 0) {
         Py_DECREF(module);
         return NULL;
     }

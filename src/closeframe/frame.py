@@ -8,6 +8,7 @@ and are never fragmented (§5.5).
 
 from __future__ import annotations
 
+from . import payload as payload_module
 from .errors import (
     ControlFrameTooLongError,
     FragmentedControlFrameError,
@@ -25,6 +26,11 @@ from .payload import (
     parse_close_payload,
     serialize_close_payload,
 )
+
+TYPE_CHECKING = False  # typing is slow to import; type checkers alone need it
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
 
 __all__ = [
     "CLOSE_OPCODE",
@@ -200,3 +206,41 @@ def decode_close_frame(data: Buffer, *, masked: bool | None = None) -> Close:
     if available > end:
         raise TrailingBytesError(available - end)
     return _decode_body(head, offset, end)
+
+
+def _compiled(speedups: ModuleType, parse: Any, serialize: Any) -> tuple[Any, Any, Any]:
+    """The compiled decode, read and encode, each wrapping its Python twin.
+
+    *parse* and *serialize* are the compiled payload codec they build on.
+
+    The Python functions above stay the reference, and the fallback for
+    arguments off the hot path (strided buffers, keyword-only ``truncate``, a
+    ``Close`` value, a non-bool ``masked``).
+    """
+    errors = (
+        NotACloseFrameError,
+        FragmentedControlFrameError,
+        ReservedBitsError,
+        MaskMismatchError,
+        ControlFrameTooLongError,
+        IncompleteFrameError,
+        TrailingBytesError,
+    )
+    return (
+        speedups.FrameReader(parse, errors, _python_decode, False),
+        speedups.FrameReader(parse, errors, _python_read, True),
+        speedups.FrameEncoder(serialize, _python_encode),
+    )
+
+
+_python_decode, _python_read, _python_encode = (
+    decode_close_frame,
+    read_close_frame,
+    encode_close_frame,
+)
+# The compiled accelerator, when it runs (closeframe._impl; see payload.py).
+decode_close_frame, read_close_frame, encode_close_frame = (
+    _compiled(payload_module._speedups, parse_close_payload, serialize_close_payload)
+    if payload_module._speedups is not None
+    else (_python_decode, _python_read, _python_encode)
+)
