@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import closeframe
 from closeframe import CloseCode, CloseFrameError, is_sendable
 from closeframe import payload as payload_module
+from closeframe import strategies as cfst
 from closeframe._impl import load_speedups
 
 speedups = importlib.import_module("closeframe._speedups")
@@ -308,3 +309,34 @@ def test_multi_dimensional_views() -> None:
     for c_func, py_func in ((C_DECODE, PY_DECODE), (C_READ, PY_READ)):
         assert frame_outcome(c_func, grid) == frame_outcome(py_func, grid)
     assert PY_DECODE(grid) == closeframe.Close(1000, "hi")
+
+
+# --- UTF-8: the compiled check against CPython's decoder ---------------------
+
+EDGES = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xF0, 0xFF]
+
+
+def utf8_samples() -> list[bytes]:
+    """Every 1- and 2-byte string, and 3- and 4-byte ones around every range edge."""
+    samples = [bytes((a,)) for a in range(256)]
+    samples += [bytes((a, b)) for a in range(256) for b in range(256)]
+    leads = [*range(0xC0, 0x100), 0x80, 0xBF]
+    samples += [bytes((a, b, c)) for a in leads for b in range(256) for c in EDGES]
+    samples += [bytes((a, b, c, d)) for a in range(0xF0, 0xF8) for b in range(256) for c in EDGES
+                for d in EDGES[:8]]  # fmt: skip
+    return samples
+
+
+def test_every_short_utf8_sequence() -> None:
+    # Reasons of 1-4 bytes, alone and after valid text (the position moves),
+    # so every branch of the decoder, and of its mirror in C, is compared.
+    for sample in utf8_samples():
+        for reason in (sample, "é€".encode() + sample):
+            data = b"\x03\xe8" + reason
+            assert outcome(C_PARSE, data) == outcome(PY_PARSE, data), data
+
+
+@given(cfst.invalid_utf8(), st.text(max_size=20))
+def test_invalid_utf8_of_every_kind(bad: bytes, text: str) -> None:
+    data = (b"\x0f\xa0" + text.encode() + bad)[:125]
+    assert outcome(C_PARSE, data) == outcome(PY_PARSE, data)
