@@ -23,12 +23,40 @@
 
 static PyObject *empty_str; /* "", the reason's default */
 
+/* Every compiled function starts with this: it is called with vectorcall,
+ * and its Python twin is its fallback for arguments off the hot path and
+ * lends it a name and a docstring (see twin_getset). */
+#define COMPILED_HEAD   \
+    PyObject_HEAD       \
+    vectorcallfunc vectorcall; \
+    PyObject *fallback;
+
+typedef struct {
+    COMPILED_HEAD
+} Compiled;
+
+/* __wrapped__ is the Python twin; __doc__, __name__, ... are its own. */
+static PyObject *
+twin_attribute(PyObject *self, void *name)
+{
+    PyObject *twin = ((Compiled *)self)->fallback;
+    return name == NULL ? Py_NewRef(twin) : PyObject_GetAttrString(twin, (const char *)name);
+}
+
+static PyGetSetDef twin_getset[] = {
+    {"__wrapped__", twin_attribute, NULL, "The pure-Python function.", NULL},
+    {"__doc__", twin_attribute, NULL, NULL, "__doc__"},
+    {"__name__", twin_attribute, NULL, NULL, "__name__"},
+    {"__qualname__", twin_attribute, NULL, NULL, "__qualname__"},
+    {"__module__", twin_attribute, NULL, NULL, "__module__"},
+    {NULL},
+};
+
 /* ------------------------------------------------------------------ */
 /* Parser: parse_close_payload for one table of accepted codes.        */
 
 typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
+    COMPILED_HEAD         /* fallback: the pure-Python parser, for other input types */
     PyObject *values;     /* tuple[65536]: CloseCode member / int, or None */
     PyObject *code_only;  /* tuple[65536]: prebuilt Close(code, ""), or None */
     PyObject *no_status;  /* Close(1005, "") */
@@ -38,7 +66,6 @@ typedef struct {
     PyObject *bad_code;   /* InvalidCodeError */
     PyObject *local_code; /* ProtocolOnlyCodeError */
     PyObject *bad_reason; /* InvalidReasonError */
-    PyObject *fallback;   /* the pure-Python parser, for other input types */
 } Parser;
 
 /* Raise error_class(value): the classes take their fields as arguments. */
@@ -310,27 +337,6 @@ parser_dealloc(Parser *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* The pure-Python parser: its docstring, name and tables, for introspection. */
-static PyObject *
-parser_get_wrapped(Parser *self, void *closure)
-{
-    return Py_NewRef(self->fallback);
-}
-
-static PyObject *
-parser_get_attr_of_wrapped(Parser *self, void *name)
-{
-    return PyObject_GetAttrString(self->fallback, (const char *)name);
-}
-
-static PyGetSetDef parser_getset[] = {
-    {"__wrapped__", (getter)parser_get_wrapped, NULL, "The pure-Python parser.", NULL},
-    {"__doc__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__doc__"},
-    {"__name__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__name__"},
-    {"__qualname__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__qualname__"},
-    {"__module__", (getter)parser_get_attr_of_wrapped, NULL, NULL, "__module__"},
-    {NULL},
-};
 
 static PyTypeObject ParserType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -344,19 +350,17 @@ static PyTypeObject ParserType = {
     .tp_dealloc = (destructor)parser_dealloc,
     .tp_vectorcall_offset = offsetof(Parser, vectorcall),
     .tp_call = PyVectorcall_Call,
-    .tp_getset = parser_getset,
+    .tp_getset = twin_getset,
 };
 
 /* ------------------------------------------------------------------ */
 /* Serializer: the fast path of serialize_close_payload.               */
 
 typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
+    COMPILED_HEAD             /* fallback: the pure-Python serializer */
     PyObject *heads;          /* tuple[65536]: the 2-byte code as bytes, or None */
     PyTypeObject *code_enum;  /* CloseCode */
     PyObject *checked;        /* the Python checked path: checked(code, reason, truncate) */
-    PyObject *fallback;       /* the pure-Python serializer, for introspection */
 } Serializer;
 
 /* The fast path of the serializer, shared with the frame encoder: an exact
@@ -509,27 +513,6 @@ serializer_dealloc(Serializer *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyObject *
-serializer_get_wrapped(Serializer *self, void *closure)
-{
-    return Py_NewRef(self->fallback);
-}
-
-static PyObject *
-serializer_get_attr_of_wrapped(Serializer *self, void *name)
-{
-    return PyObject_GetAttrString(self->fallback, (const char *)name);
-}
-
-static PyGetSetDef serializer_getset[] = {
-    {"__wrapped__", (getter)serializer_get_wrapped, NULL, "The pure-Python serializer.",
-     NULL},
-    {"__doc__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__doc__"},
-    {"__name__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__name__"},
-    {"__qualname__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__qualname__"},
-    {"__module__", (getter)serializer_get_attr_of_wrapped, NULL, NULL, "__module__"},
-    {NULL},
-};
 
 static PyTypeObject SerializerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -543,7 +526,7 @@ static PyTypeObject SerializerType = {
     .tp_dealloc = (destructor)serializer_dealloc,
     .tp_vectorcall_offset = offsetof(Serializer, vectorcall),
     .tp_call = PyVectorcall_Call,
-    .tp_getset = serializer_getset,
+    .tp_getset = twin_getset,
 };
 
 /* ------------------------------------------------------------------ */
@@ -561,11 +544,9 @@ enum { NOT_CLOSE, FRAGMENTED, RESERVED_BITS, MASK_MISMATCH, TOO_LONG_FIELD, INCO
        TRAILING, FRAME_ERRORS };
 
 typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
+    COMPILED_HEAD                   /* fallback: the pure-Python function */
     Parser *parser;                 /* the compiled payload parser */
     PyObject *errors[FRAME_ERRORS]; /* the frame error classes, in the order above */
-    PyObject *fallback;             /* the pure-Python function */
     int prefix;                     /* 1: read_close_frame, 0: decode_close_frame */
 } FrameReader;
 
@@ -738,10 +719,8 @@ frame_reader_dealloc(FrameReader *self)
 
 /* FrameEncoder: encode_close_frame's fast path over the compiled serializer. */
 typedef struct {
-    PyObject_HEAD
-    vectorcallfunc vectorcall;
+    COMPILED_HEAD /* fallback: the pure-Python encode_close_frame */
     Serializer *serializer;
-    PyObject *fallback;
 } FrameEncoder;
 
 static PyObject *
@@ -850,29 +829,6 @@ frame_encoder_dealloc(FrameEncoder *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static PyTypeObject FrameEncoderType;
-
-/* Both frame types show their Python twin's name and docstring. */
-static PyObject *
-wrapped_of(PyObject *self, void *closure)
-{
-    PyObject *fallback = Py_TYPE(self) == &FrameEncoderType ? ((FrameEncoder *)self)->fallback
-                                                             : ((FrameReader *)self)->fallback;
-    if (closure == NULL) {
-        return Py_NewRef(fallback);
-    }
-    return PyObject_GetAttrString(fallback, (const char *)closure);
-}
-
-static PyGetSetDef frame_getset[] = {
-    {"__wrapped__", (getter)wrapped_of, NULL, "The pure-Python function.", NULL},
-    {"__doc__", (getter)wrapped_of, NULL, NULL, "__doc__"},
-    {"__name__", (getter)wrapped_of, NULL, NULL, "__name__"},
-    {"__qualname__", (getter)wrapped_of, NULL, NULL, "__qualname__"},
-    {"__module__", (getter)wrapped_of, NULL, NULL, "__module__"},
-    {NULL},
-};
-
 static PyTypeObject FrameReaderType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "closeframe._speedups.FrameReader",
@@ -885,7 +841,7 @@ static PyTypeObject FrameReaderType = {
     .tp_dealloc = (destructor)frame_reader_dealloc,
     .tp_vectorcall_offset = offsetof(FrameReader, vectorcall),
     .tp_call = PyVectorcall_Call,
-    .tp_getset = frame_getset,
+    .tp_getset = twin_getset,
 };
 
 static PyTypeObject FrameEncoderType = {
@@ -900,7 +856,7 @@ static PyTypeObject FrameEncoderType = {
     .tp_dealloc = (destructor)frame_encoder_dealloc,
     .tp_vectorcall_offset = offsetof(FrameEncoder, vectorcall),
     .tp_call = PyVectorcall_Call,
-    .tp_getset = frame_getset,
+    .tp_getset = twin_getset,
 };
 
 /* ------------------------------------------------------------------ */
