@@ -115,9 +115,11 @@ class BrowserPolicy:
 
     def parse(self, data: Buffer) -> Close:
         """Parse a close payload the way Chromium does; raise what makes it fail."""
-        payload = bytes(data)
-        if len(payload) > MAX_PAYLOAD_BYTES:
-            raise PayloadTooLongError(len(payload))
+        with memoryview(data) as view:
+            # Sized before copying: a huge buffer is refused without a copy.
+            if view.nbytes > MAX_PAYLOAD_BYTES:
+                raise PayloadTooLongError(view.nbytes)
+            payload = view.tobytes()
         if not payload:
             return Close(CloseCode.NO_STATUS_RCVD)
         if len(payload) == 1:
