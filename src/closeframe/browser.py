@@ -52,7 +52,7 @@ from .errors import (
     TruncatedPayloadError,
 )
 from .events import CloseEvent
-from .payload import MAX_PAYLOAD_BYTES, Buffer, Close
+from .payload import MAX_PAYLOAD_BYTES, Buffer, Close, _view
 
 __all__ = [
     "BROWSER",
@@ -115,7 +115,7 @@ class BrowserPolicy:
 
     def parse(self, data: Buffer) -> Close:
         """Parse a close payload the way Chromium does; raise what makes it fail."""
-        with memoryview(data) as view:
+        with _view(data, "payload") as view:
             # Sized before copying: a huge buffer is refused without a copy.
             if view.nbytes > MAX_PAYLOAD_BYTES:
                 raise PayloadTooLongError(view.nbytes)

@@ -16,10 +16,6 @@ from __future__ import annotations
 
 from .codes import describe_code
 
-TYPE_CHECKING = False  # typing is slow to import; type checkers alone need it
-if TYPE_CHECKING:
-    from typing import Any
-
 __all__ = [
     "ApplicationCloseError",
     "CloseFrameError",
@@ -67,10 +63,6 @@ class CloseFrameError(ValueError):
     close_code: int = _PROTOCOL_ERROR
 
 
-def _args(error: BaseException) -> tuple[Any, ...]:
-    return error.args
-
-
 class PayloadTooLongError(CloseFrameError):
     """The payload is longer than 125 bytes, the control-frame limit (§5.5).
 
@@ -83,7 +75,7 @@ class PayloadTooLongError(CloseFrameError):
     @property
     def length(self) -> int:
         """The payload's length in bytes."""
-        return int(_args(self)[0])
+        return int(self.args[0])
 
 
 class TruncatedPayloadError(CloseFrameError):
@@ -98,7 +90,7 @@ class TruncatedPayloadError(CloseFrameError):
     @property
     def length(self) -> int:
         """The payload's length in bytes (1)."""
-        return int(_args(self)[0])
+        return int(self.args[0])
 
 
 class InvalidCodeError(CloseFrameError):
@@ -116,7 +108,7 @@ class InvalidCodeError(CloseFrameError):
     @property
     def code(self) -> int:
         """The offending code."""
-        return int(_args(self)[0])
+        return int(self.args[0])
 
 
 class ProtocolOnlyCodeError(InvalidCodeError):
@@ -140,7 +132,7 @@ class InvalidReasonError(CloseFrameError):
     close_code = _INVALID_DATA
 
     def __str__(self) -> str:
-        position, detail = _args(self)
+        position, detail = self.args
         return (
             f"close reason is not valid UTF-8 at byte {position} of the reason"
             f" (payload offset {position + 2}): {detail}"
@@ -149,7 +141,7 @@ class InvalidReasonError(CloseFrameError):
     @property
     def position(self) -> int:
         """Offset of the first invalid byte within the reason."""
-        return int(_args(self)[0])
+        return int(self.args[0])
 
 
 class CloseValueError(ValueError):

@@ -23,6 +23,7 @@ from .payload import (
     MAX_PAYLOAD_BYTES,
     Buffer,
     Close,
+    _view,
     parse_close_payload,
     serialize_close_payload,
 )
@@ -132,15 +133,7 @@ def _prefix(data: Buffer) -> tuple[bytes, int]:
     """
     if type(data) is bytes:
         return data, len(data)
-    if isinstance(data, str):
-        raise TypeError("close frame must be bytes-like, not str")
-    try:
-        view = memoryview(data)
-    except TypeError:
-        raise TypeError(
-            f"close frame must be bytes, bytearray or memoryview, not {type(data).__name__}"
-        ) from None
-    with view:
+    with _view(data, "frame") as view:
         if view.ndim == 1:
             # Enough whole items to cover the frame, whatever their size.
             items = -(-_MAX_FRAME_BYTES // view.itemsize)

@@ -162,19 +162,27 @@ def _encode_reason(reason: str, *, truncate: bool) -> bytes:
     return encoded[:end]
 
 
-def _as_bytes(data: object) -> bytes:
-    """The slow path for anything but ``bytes``: copy at most 125 bytes."""
+def _view(data: object, what: str) -> memoryview:
+    """A view of any bytes-like *data*, or a TypeError that says what was expected.
+
+    Shared by the payload and frame codecs (and the browser policy), so that
+    every entry point refuses a wrong type with the same words.
+    """
     if isinstance(data, str):
         raise TypeError(
-            "close payload must be bytes-like, not str (use bytes.fromhex() for a hex string)"
+            f"close {what} must be bytes-like, not str (use bytes.fromhex() for a hex string)"
         )
     try:
-        view = memoryview(data)  # type: ignore[arg-type]
+        return memoryview(data)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(
-            f"close payload must be bytes, bytearray or memoryview, not {type(data).__name__}"
+            f"close {what} must be bytes, bytearray or memoryview, not {type(data).__name__}"
         ) from None
-    with view:
+
+
+def _as_bytes(data: object) -> bytes:
+    """The slow path for anything but ``bytes``: copy at most 125 bytes."""
+    with _view(data, "payload") as view:
         # Checked before copying, so a huge buffer is rejected without a copy.
         if view.nbytes > MAX_PAYLOAD_BYTES:
             raise PayloadTooLongError(view.nbytes)
