@@ -40,12 +40,18 @@ def test_code_only_payloads_are_shared_instances() -> None:
 def test_tables_are_bounded_and_built_at_import() -> None:
     tables = parser_tables(parse_close_payload)
     code_only = tables["code_only"]
-    values = tables["values"]
+    rows = tables["rows"]
     assert isinstance(code_only, dict)
-    assert isinstance(values, tuple)
+    assert isinstance(rows, tuple)
     # One entry per sendable code: 1000-1003, 1007-1014, 3000-4999.
     assert len(code_only) == len(SENDABLE) == 2012
-    assert len(values) == 65536
+    # The code for every high and low byte, None where it is refused; the
+    # rows without a code shared.
+    assert [len(row) for row in rows] == [256] * 256
+    expected = [code if is_sendable(code) else None for code in range(65536)]
+    assert [row[low] for row in rows for low in range(256)] == expected
+    distinct = {id(row): row for row in rows}.values()
+    assert len(distinct) == 11  # 0x03, 0x0b-0x13, and one row of None
 
 
 @given(st.binary(max_size=130))

@@ -48,7 +48,24 @@ def outcome(func: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
                 exc.__context__ is None,
             ),
         )
-    return "value", (type(result), result, [type(item) for item in result])
+    return "value", (type(result), result, [type(item) for item in result], storage(result))
+
+
+def storage(result: Any) -> tuple[bool, int | None] | None:
+    """How the reason is stored: the compiled decoder sizes the str itself.
+
+    CPython keeps every str in the narrowest storage that holds its widest
+    character, and compares storage before contents; a str built wider (or
+    marked ASCII wrongly) would break equality and hashing elsewhere.
+    """
+    if isinstance(result, closeframe.Close):
+        reason = result.reason
+        # CPython shares one str per Latin-1 character, and its size grows
+        # once something asks for its UTF-8 form: only longer ones are fresh.
+        return reason.isascii(), sys.getsizeof(reason) if len(reason) > 1 else None
+    if isinstance(result, tuple):  # read_close_frame: (Close or None, bytes used)
+        return storage(result[0])
+    return None  # a serializer's bytes
 
 
 def test_the_expected_implementation_runs() -> None:
@@ -213,7 +230,7 @@ def frame_outcome(func: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
         result = func(*args, **kwargs)
     except (CloseFrameError, ValueError, TypeError) as exc:
         return "error", (type(exc), exc.args, str(exc), getattr(exc, "close_code", None))
-    return "value", (type(result), result)
+    return "value", (type(result), result, storage(result))
 
 
 BODIES = [
@@ -327,13 +344,26 @@ def utf8_samples() -> list[bytes]:
     return samples
 
 
+# Text before the sample moves the error's position and sets the narrowest
+# storage the reason can have: ASCII, Latin-1, 2 and 4 bytes per character.
+PREFIXES = [b"", "é".encode(), "é€".encode(), "a🔒".encode()]
+
+
 def test_every_short_utf8_sequence() -> None:
-    # Reasons of 1-4 bytes, alone and after valid text (the position moves),
-    # so every branch of the decoder, and of its mirror in C, is compared.
+    # Reasons of 1-4 bytes, alone and after valid text, so every branch of
+    # the compiled decoder, and of its check, is compared with CPython's.
     for sample in utf8_samples():
-        for reason in (sample, "é€".encode() + sample):
+        for prefix in PREFIXES:
+            reason = prefix + sample
             data = b"\x03\xe8" + reason
             assert outcome(C_PARSE, data) == outcome(PY_PARSE, data), data
+
+
+@given(st.text(max_size=123))
+@example("Schließung · 終了しました · 🔒")
+def test_valid_text_of_every_width(text: str) -> None:
+    data = (b"\x0f\xa0" + text.encode())[:125]
+    assert outcome(C_PARSE, data) == outcome(PY_PARSE, data)
 
 
 @given(cfst.invalid_utf8(), st.text(max_size=20))
