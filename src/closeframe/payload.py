@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable
+from itertools import repeat
 from operator import itemgetter
 
 from ._impl import load_speedups
@@ -239,25 +240,30 @@ class CloseCodec:
 def _make_parser(
     accepted: list[int], speedups: ModuleType | None = _speedups
 ) -> Callable[[Buffer], Close]:
+    # These tables are built at import time, so they are part of its cost:
+    # map() and zip() keep the per-code loops in C where they can.
+    members = list(map(_MEMBERS.get, accepted, accepted))
+    # Every payload that is a bare code gets a prebuilt value (about 2,000,
+    # bounded by the registry and the ranges): no allocation per call.
+    closes = list(map(_new_tuple, repeat(Close), zip(members, repeat(""))))
+    code_only = dict(zip(map(_pack_code, accepted), closes, strict=True))
+    no_status = Close(CloseCode.NO_STATUS_RCVD)
     # code -> the value to put in Close.code, or None where the code is
     # refused: one index replaces a chain of range checks.
     by_code: list[int | None] = [None] * (MAX_CODE + 1)
-    for code in accepted:
-        by_code[code] = _MEMBERS.get(code, code)
+    for code, member in zip(accepted, members, strict=True):
+        by_code[code] = member
     values = tuple(by_code)
     # The same table as rows[high byte][low byte], for Python: two tuple
     # subscripts, which the interpreter specializes, cost about 30 ns less
     # than shifting and or-ing the bytes into one index (benchmarks/).  The
     # rows that accept no code share one tuple: the default codec builds 10.
     refused_row = (None,) * 256
+    used = {code >> 8 for code in accepted}
     rows = tuple(
-        row if any(value is not None for value in row) else refused_row
-        for row in (values[high << 8 : (high + 1) << 8] for high in range(256))
+        values[high << 8 : (high + 1) << 8] if high in used else refused_row
+        for high in range(256)
     )
-    # Every payload that is a bare code gets a prebuilt value (about 2,000,
-    # bounded by the registry and the ranges): no allocation per call.
-    code_only = {_pack_code(code): _new_tuple(Close, (values[code], "")) for code in accepted}
-    no_status = Close(CloseCode.NO_STATUS_RCVD)
 
     def parse_close_payload(data: Buffer) -> Close:
         """Parse a close frame's payload (RFC 6455 §5.5.1) into a :class:`Close`.
@@ -308,8 +314,8 @@ def _make_parser(
         return parse_close_payload
     # The same tables, indexed by code for C; the same shared values.
     code_only_by_code: list[Close | None] = [None] * (MAX_CODE + 1)
-    for code in accepted:
-        code_only_by_code[code] = code_only[_pack_code(code)]
+    for code, close in zip(accepted, closes, strict=True):
+        code_only_by_code[code] = close
     return speedups.Parser(  # type: ignore[no-any-return]
         values,
         tuple(code_only_by_code),
@@ -326,7 +332,7 @@ def _make_parser(
 
 def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedups) -> Serializer:
     # The packed 2-byte code for every code that may be sent.
-    heads = {code: _pack_code(code) for code in accepted}
+    heads = dict(zip(accepted, map(_pack_code, accepted), strict=True))
 
     def serialize_close_payload(
         code: int | None = None, reason: str = "", *, truncate: bool = False
