@@ -359,6 +359,21 @@ def test_every_short_utf8_sequence() -> None:
             assert outcome(C_PARSE, data) == outcome(PY_PARSE, data), data
 
 
+# One sequence of each kind, valid and not, for test_every_position.
+SEQUENCES = [b"\xc3\xa9", b"\xe2\x82\xac", b"\xf0\x9f\x94\x92", b"\x80", b"\xe2\x82", b"\xe2(\xa1"]
+
+
+def test_every_position_in_plain_text() -> None:
+    # The compiled check skips ASCII a word at a time: a sequence at each
+    # offset, in ASCII text of each length, meets every word boundary.
+    for sequence in SEQUENCES:
+        for before in range(124 - len(sequence)):
+            for after in (0, 1, 7, 8, 9, 123):
+                reason = (b"a" * before + sequence + b"z" * after)[:123]
+                data = b"\x03\xe8" + reason
+                assert outcome(C_PARSE, data) == outcome(PY_PARSE, data), data
+
+
 @given(st.text(max_size=123))
 @example("Schließung · 終了しました · 🔒")
 def test_valid_text_of_every_width(text: str) -> None:

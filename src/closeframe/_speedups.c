@@ -17,6 +17,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stddef.h> /* offsetof */
+#include <stdint.h> /* uint64_t */
+#include <string.h> /* memcpy */
 
 #define MAX_PAYLOAD 125
 #define MAX_REASON 123
@@ -94,14 +96,21 @@ refuse_code(Parser *self, unsigned int code)
     return raise_with_int(local ? self->local_code : self->bad_code, code);
 }
 
+/* What is wrong with a reason that is not UTF-8, in the words of CPython's
+ * decoder (UnicodeDecodeError.reason); built once, in PyInit__speedups. */
+enum { UTF8_VALID = -1, INVALID_START, END_OF_DATA, INVALID_CONTINUATION, UTF8_ERRORS };
+static const char *const utf8_error_text[UTF8_ERRORS] = {
+    "invalid start byte", "unexpected end of data", "invalid continuation byte"};
+static PyObject *utf8_error_str[UTF8_ERRORS];
+
 /* Strict UTF-8 (RFC 3629), checked the way CPython's own decoder checks it
  * (Objects/stringlib/codecs.h, which this mirrors step for step), so that an
  * error names the same byte with the same words as the Python codec.
- * Returns NULL when s[0:n] is valid, with *chars set to the number of
+ * Returns UTF8_VALID when s[0:n] is valid, with *chars set to the number of
  * characters and *widest to the largest lead byte (which fixes the widest
- * character's storage size); otherwise the reason, with *position set to
- * the offending sequence's first byte. */
-static const char *
+ * character's storage size); otherwise what is wrong, with *position set
+ * to the offending sequence's first byte. */
+static int
 utf8_scan(const unsigned char *s, Py_ssize_t n, Py_ssize_t *position, Py_ssize_t *chars,
           unsigned char *widest)
 {
@@ -113,11 +122,18 @@ utf8_scan(const unsigned char *s, Py_ssize_t n, Py_ssize_t *position, Py_ssize_t
         count++;
         if (lead < 0x80) {
             i++;
+            /* Most reasons are plain ASCII text: skip it eight bytes at a
+             * time (no byte of the word has its high bit set). */
+            uint64_t word;
+            while (i + 8 <= n && (memcpy(&word, s + i, 8), (word & 0x8080808080808080u) == 0)) {
+                i += 8;
+                count += 8;
+            }
             continue;
         }
         if (lead < 0xC2 || lead > 0xF4) { /* continuation, overlong C0/C1, F5-FF */
             *position = i;
-            return "invalid start byte";
+            return INVALID_START;
         }
         if (lead < 0xE0) {
             follow = 1;
@@ -135,12 +151,12 @@ utf8_scan(const unsigned char *s, Py_ssize_t n, Py_ssize_t *position, Py_ssize_t
         for (Py_ssize_t k = 1; k <= follow; k++) {
             if (i + k >= n) {
                 *position = i;
-                return "unexpected end of data";
+                return END_OF_DATA;
             }
             unsigned char next = s[i + k];
             if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) {
                 *position = i;
-                return "invalid continuation byte";
+                return INVALID_CONTINUATION;
             }
         }
         if (lead > top) {
@@ -150,7 +166,7 @@ utf8_scan(const unsigned char *s, Py_ssize_t n, Py_ssize_t *position, Py_ssize_t
     }
     *chars = count;
     *widest = top;
-    return NULL;
+    return UTF8_VALID;
 }
 
 /* The code point of the valid sequence at s[*i], moving *i past it. */
@@ -224,9 +240,14 @@ utf8_decode(const unsigned char *s, Py_ssize_t n, Py_ssize_t chars, unsigned cha
 
 /* The reason is not UTF-8: raise InvalidReasonError(position, detail). */
 static PyObject *
-refuse_reason(Parser *self, Py_ssize_t position, const char *detail)
+refuse_reason(Parser *self, Py_ssize_t position, int what)
 {
-    PyObject *error = PyObject_CallFunction(self->bad_reason, "ns", position, detail);
+    PyObject *args[2] = {PyLong_FromSsize_t(position), utf8_error_str[what]};
+    if (args[0] == NULL) {
+        return NULL;
+    }
+    PyObject *error = PyObject_Vectorcall(self->bad_reason, args, 2, NULL);
+    Py_DECREF(args[0]);
     if (error != NULL) {
         PyErr_SetObject((PyObject *)Py_TYPE(error), error);
         Py_DECREF(error);
@@ -254,9 +275,9 @@ parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
         }
         Py_ssize_t position = 0, chars = 0;
         unsigned char widest = 0;
-        const char *detail = utf8_scan(data + 2, length - 2, &position, &chars, &widest);
-        if (detail != NULL) {
-            return refuse_reason(self, position, detail);
+        int what = utf8_scan(data + 2, length - 2, &position, &chars, &widest);
+        if (what != UTF8_VALID) {
+            return refuse_reason(self, position, what);
         }
         PyObject *reason = utf8_decode(data + 2, length - 2, chars, widest);
         if (reason == NULL) {
@@ -928,6 +949,12 @@ PyInit__speedups(void)
     }
     if (empty_str == NULL && (empty_str = PyUnicode_FromStringAndSize(NULL, 0)) == NULL) {
         return NULL;
+    }
+    for (int what = 0; what < UTF8_ERRORS; what++) {
+        if (utf8_error_str[what] == NULL
+            && (utf8_error_str[what] = PyUnicode_InternFromString(utf8_error_text[what])) == NULL) {
+            return NULL;
+        }
     }
     PyObject *module = PyModule_Create(&speedups_module);
     if (module == NULL) {

@@ -261,8 +261,7 @@ def _make_parser(
     refused_row = (None,) * 256
     used = {code >> 8 for code in accepted}
     rows = tuple(
-        values[high << 8 : (high + 1) << 8] if high in used else refused_row
-        for high in range(256)
+        values[high << 8 : (high + 1) << 8] if high in used else refused_row for high in range(256)
     )
 
     def parse_close_payload(data: Buffer) -> Close:
