@@ -48,6 +48,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -56,7 +57,6 @@ import pyperf
 import websockets
 import websockets.exceptions
 import websockets.frames
-import wsproto
 import wsproto.frame_protocol as wsfp
 
 import closeframe
@@ -365,7 +365,7 @@ Task = tuple[Callable[..., float], tuple[object, ...], int | None]
 
 def _parse_target(contender: str) -> tuple[Callable[[Any], object], Callable[[bytes], object]]:
     """The function a contender calls, and how a payload becomes its argument."""
-    return {
+    targets: dict[str, tuple[Callable[[Any], object], Callable[[bytes], object]]] = {
         "floor": (floor_parse, bytes),
         "closeframe": (parse_close_payload, bytes),
         "closeframe (python)": (PYTHON_PARSE, bytes),
@@ -374,7 +374,8 @@ def _parse_target(contender: str) -> tuple[Callable[[Any], object], Callable[[by
         "websockets": (WsClose.parse, bytes),
         "wsproto close": (wsproto_process_close, as_wsproto_frame),
         "wsproto frame": (wsproto_frame, as_wire_frame),
-    }[contender]
+    }
+    return targets[contender]
 
 
 _PARSE_ERRORS: dict[str, tuple[type[Exception], ...]] = {
@@ -570,8 +571,8 @@ def report(times: dict[str, float], structure: dict[str, object]) -> str:
     )
 
     out.append("\nStructure\n")
-    for name, value in structure.items():
-        out.append(f"  {name}: {value}")
+    for name, fact in structure.items():
+        out.append(f"  {name}: {fact}")
     return "\n".join(out)
 
 
@@ -630,8 +631,8 @@ def main() -> None:
         warmups=1,
         metadata={
             "closeframe_version": closeframe.__version__,
-            "websockets_version": websockets.__version__,
-            "wsproto_version": wsproto.__version__,
+            "websockets_version": version("websockets"),
+            "wsproto_version": version("wsproto"),
         },
     )
     default_json = Path(__file__).resolve().parent / "results.json"
