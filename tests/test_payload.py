@@ -124,6 +124,26 @@ def test_invalid_vectors(hex_payload: str, error: type[CloseFrameError], close_c
         assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [
+        (999, "allowed: 1000-1003, 1007-1014, 3000-4999"),
+        (1004, "allowed: 1000-1003, 1007-1014, 3000-4999"),
+        (1016, "allowed only by a CloseCodec that names them"),
+        (2999, "allowed only by a CloseCodec that names them"),
+        (5000, "allowed: 1000-1003, 1007-1014, 3000-4999"),
+    ],
+)
+def test_a_refused_code_says_what_is_allowed(code: int, rule: str) -> None:
+    # An extension codec accepts some of 1016-2999: the message says so
+    # there, and lists the default ranges elsewhere.
+    for parse in (parse_close_payload, CloseCodec(extension_codes={2001}).parse):
+        with pytest.raises(InvalidCodeError) as info:
+            parse(code.to_bytes(2, "big"))
+        assert str(info.value).startswith(f"close code {code} ")
+        assert str(info.value).endswith(rule)
+
+
 def test_error_details() -> None:
     with pytest.raises(PayloadTooLongError) as too_long:
         parse_close_payload(b"\x03\xe8" + b"a" * 200)
@@ -139,7 +159,7 @@ def test_error_details() -> None:
         parse_close_payload(b"\x07\xd0")
     assert bad_code.value.code == 2000
     assert "2000" in str(bad_code.value)
-    assert "3000-4999" in str(bad_code.value)
+    assert "1016-2999 are for extensions" in str(bad_code.value)
 
     with pytest.raises(ProtocolOnlyCodeError) as local:
         parse_close_payload(b"\x03\xee")

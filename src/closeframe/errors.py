@@ -100,10 +100,14 @@ class InvalidCodeError(CloseFrameError):
     """
 
     def __str__(self) -> str:
-        return (
-            f"close code {describe_code(self.code)} is not valid on the wire;"
-            " allowed: 1000-1003, 1007-1014, 3000-4999"
-        )
+        code = self.code
+        if 1016 <= code <= 2999:
+            # A CloseCodec with extension codes accepts some of these: the
+            # plain list of allowed codes would not be the whole truth.
+            rule = "1016-2999 are for extensions, allowed only by a CloseCodec that names them"
+        else:
+            rule = "allowed: 1000-1003, 1007-1014, 3000-4999"
+        return f"close code {describe_code(code)} is not valid on the wire; {rule}"
 
     @property
     def code(self) -> int:
