@@ -550,25 +550,28 @@ def report(times: dict[str, float], structure: dict[str, object]) -> str:
         "\n  wsproto frame: FrameProtocol(client=False).close() builds the whole (unmasked) frame."
     )
 
-    # closeframe against the peers: how many times faster.
-    rows = []
-    for row in PARSE_ROWS:
-        ours = times[f"parse {row.key}: closeframe"]
-        cells = [f"parse {row.label}"]
-        for peer in ("websockets", "wsproto close", "wsproto frame"):
-            cells.append(f"{times[f'parse {row.key}: {peer}'] / ours:.2f}x")
-        rows.append(cells)
-    for key, label, _, _ in SERIALIZE_ROWS:
-        ours = times[f"serialize {key}: closeframe"]
-        cells = [f"serialize {label}"]
-        cells.append(f"{times[f'serialize {key}: websockets'] / ours:.2f}x")
-        cells.append("-")
-        cells.append(f"{times[f'serialize {key}: wsproto frame'] / ours:.2f}x")
-        rows.append(cells)
-    out.append("\ncloseframe vs the peers: how many times faster (peer time / closeframe time)\n")
-    out.append(
-        markdown_table(["row", "vs websockets", "vs wsproto close", "vs wsproto frame"], rows)
-    )
+    # Each implementation against the peers: how many times faster.
+    for ours_name in ("closeframe", "closeframe (python)"):
+        rows = []
+        for row in PARSE_ROWS:
+            ours = times[f"parse {row.key}: {ours_name}"]
+            cells = [f"parse {row.label}"]
+            for peer in ("websockets", "wsproto close", "wsproto frame"):
+                cells.append(f"{times[f'parse {row.key}: {peer}'] / ours:.2f}x")
+            rows.append(cells)
+        for key, label, _, _ in SERIALIZE_ROWS:
+            ours = times[f"serialize {key}: {ours_name}"]
+            cells = [f"serialize {label}"]
+            cells.append(f"{times[f'serialize {key}: websockets'] / ours:.2f}x")
+            cells.append("-")
+            cells.append(f"{times[f'serialize {key}: wsproto frame'] / ours:.2f}x")
+            rows.append(cells)
+        out.append(
+            f"\n{ours_name} vs the peers: how many times faster (peer time / {ours_name} time)\n"
+        )
+        out.append(
+            markdown_table(["row", "vs websockets", "vs wsproto close", "vs wsproto frame"], rows)
+        )
 
     out.append("\nStructure\n")
     for name, fact in structure.items():
@@ -621,10 +624,10 @@ def structure_report() -> dict[str, object]:
 
 
 def main() -> None:
-    # Full mode: 47 benchmarks x 8 processes x (1 warmup + 3 values) of >= 0.1 s
+    # Full mode: 68 benchmarks x 8 processes x (1 warmup + 3 values) of >= 0.1 s
     # keeps `tox -e bench` under ~10 minutes on two cores.  pyperf's --fast
     # halves the processes (4) and takes 2 values; it also gets --min-time 0.05
-    # below unless one is given, for a run under ~2 minutes.
+    # below unless one is given, for a run of about 2-3 minutes.
     runner = pyperf.Runner(
         processes=8,
         values=3,
