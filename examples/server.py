@@ -171,7 +171,11 @@ class Connection:
         finally:
             self.writer.close()  # the server closes TCP first (RFC 6455 §7.1.1)
             self.record.event = self.handshake.transport_closed()
-            log.info("%s: %s", self.record.path, self.record.event)
+            # After /raw the handshake saw neither close frame, so it reports
+            # 1006 (abnormal): say why, rather than log it as a failure.
+            raw = path.startswith("/raw/")
+            note = " (the close frames bypassed the handshake)" if raw else ""
+            log.info("%s: %s%s", self.record.path, self.record.event, note)
 
     def send_close_frame(self, frame: bytes) -> None:
         self.record.sent = frame
