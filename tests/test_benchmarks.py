@@ -44,7 +44,6 @@ def test_every_timing_loop_runs() -> None:
 
 def test_the_report_has_every_table() -> None:
     times = dict.fromkeys(bench.all_tasks(), 100e-9)
-    times[bench.ERROR_FLOOR] = 100e-9
     text = bench.report(times, {"implementation": "c"})
     for heading in (
         "Parse a close payload: time per call (ratio to floor)",
@@ -60,4 +59,4 @@ def test_the_report_has_every_table() -> None:
 
 def test_import_time_is_read_from_python() -> None:
     first, best = bench.import_time_ms(runs=2)
-    assert 0 < best <= first
+    assert 0 < best <= first < 10_000  # milliseconds
