@@ -285,6 +285,15 @@ MIN_LIBRARY_CODE = 3000
 MIN_PRIVATE_CODE = 4000
 MAX_PRIVATE_CODE = 4999
 MAX_CODE = 65535  # the field is two bytes (RFC 6455 §5.5.1)
+# 1016-2999 are left to extensions (§7.4.2): only a CloseCodec that names
+# them accepts them.
+MIN_EXTENSION_CODE = 1016
+# What the default rules let on the wire, as the error messages say it.
+_SENDABLE_RANGES = "1000-1003, 1007-1014, 3000-4999"
+
+
+def _is_extension_code(code: int) -> bool:
+    return MIN_EXTENSION_CODE <= code <= MAX_PROTOCOL_CODE
 
 
 def _check_code(code: object) -> int:

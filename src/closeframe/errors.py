@@ -14,7 +14,7 @@ Wrong types (a ``str`` payload, a ``float`` code) are :class:`TypeError`.
 
 from __future__ import annotations
 
-from .codes import describe_code
+from .codes import _SENDABLE_RANGES, _is_extension_code, describe_code
 
 __all__ = [
     "ApplicationCloseError",
@@ -101,12 +101,12 @@ class InvalidCodeError(CloseFrameError):
 
     def __str__(self) -> str:
         code = self.code
-        if 1016 <= code <= 2999:
+        if _is_extension_code(code):
             # A CloseCodec with extension codes accepts some of these: the
             # plain list of allowed codes would not be the whole truth.
             rule = "1016-2999 are for extensions, allowed only by a CloseCodec that names them"
         else:
-            rule = "allowed: 1000-1003, 1007-1014, 3000-4999"
+            rule = f"allowed: {_SENDABLE_RANGES}"
         return f"close code {describe_code(code)} is not valid on the wire; {rule}"
 
     @property

@@ -16,15 +16,16 @@ from operator import itemgetter
 
 from ._impl import load_speedups
 from .codes import (
+    _SENDABLE_RANGES,
     MAX_CODE,
     MAX_PRIVATE_CODE,
-    MAX_PROTOCOL_CODE,
     MIN_LIBRARY_CODE,
     PROTOCOL_ONLY_CODES,
     SENDABLE_PROTOCOL_CODES,
     CloseCode,
     CodeRange,
     _check_code,
+    _is_extension_code,
     code_range,
     describe_code,
 )
@@ -402,11 +403,11 @@ def _unsendable(code: int) -> UnsendableCodeError:
         if code == CloseCode.NO_STATUS_RCVD:
             detail += " (1005 with no reason serializes as an empty payload)"
         return UnsendableCodeError(code, detail)
-    if 1016 <= code <= MAX_PROTOCOL_CODE:
+    if _is_extension_code(code):
         return UnsendableCodeError(
             code, "it is reserved for extensions; build a CloseCodec(extension_codes=...)"
         )
-    return UnsendableCodeError(code, "allowed: 1000-1003, 1007-1014, 3000-4999")
+    return UnsendableCodeError(code, f"allowed: {_SENDABLE_RANGES}")
 
 
 _DEFAULT = CloseCodec()
