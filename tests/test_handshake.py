@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -14,7 +15,10 @@ from closeframe import (
     ClosingHandshake,
     ClosingHandshakeError,
     ConnectionState,
+    InvalidMaskKeyError,
     InvalidReasonError,
+    Outgoing,
+    Received,
     Role,
     UnsendableCodeError,
     decode_close_frame,
@@ -36,6 +40,10 @@ def client() -> ClosingHandshake:
 
 def server() -> ClosingHandshake:
     return ClosingHandshake(Role.SERVER)
+
+
+def never() -> bytes:
+    pytest.fail("a server does not mask, so it never needs a key")
 
 
 def test_server_closes_first() -> None:
@@ -208,16 +216,14 @@ valid_payloads = st.sampled_from(
 invalid_payloads = st.sampled_from(
     [b"\x03", b"\x03\xee", b"\x03\xe8\xff", b"\x03\xe8" + b"a" * 124]
 )
-events = st.lists(
-    st.one_of(
-        st.tuples(st.just("send"), st.sampled_from([None, 1000, 1001, 4000])),
-        st.tuples(st.just("receive"), valid_payloads),
-        st.tuples(st.just("receive"), invalid_payloads),
-        st.tuples(st.just("fail"), st.sampled_from([1002, 1007, 1011])),
-        st.tuples(st.just("transport_closed"), st.none()),
-    ),
-    max_size=8,
+event = st.one_of(
+    st.tuples(st.just("send"), st.sampled_from([None, 1000, 1001, 4000])),
+    st.tuples(st.just("receive"), valid_payloads),
+    st.tuples(st.just("receive"), invalid_payloads),
+    st.tuples(st.just("fail"), st.sampled_from([1002, 1007, 1011])),
+    st.tuples(st.just("transport_closed"), st.none()),
 )
+events = st.lists(event, max_size=8)
 
 
 @dataclass
@@ -233,7 +239,7 @@ class Model:
 def test_every_order_of_events(  # noqa: PLR0915 - one model, one loop, read top to bottom
     role: Role, steps: list[tuple[str, object]]
 ) -> None:
-    hs = ClosingHandshake(role, mask_key=lambda: KEY)
+    hs = ClosingHandshake(role, mask_key=(lambda: KEY) if role is Role.CLIENT else never)
     model = Model()
     for kind, arg in [*steps, ("transport_closed", None)]:
         if model.closed:
@@ -320,3 +326,185 @@ def test_the_first_failure_is_the_one_remembered() -> None:
     assert first.error is not None
     assert hs.fail(1011) is None  # a close already went out
     assert hs.error is first.error
+
+
+# ---- the masking key: checked before anything is recorded ------------------
+
+
+class NoEntropyError(Exception):
+    pass
+
+
+class KeySource:
+    """A mask_key callable that a test can break, then mend."""
+
+    def __init__(self) -> None:
+        self.key: object = KEY
+        self.calls = 0
+
+    def __call__(self) -> bytes:
+        self.calls += 1
+        if isinstance(self.key, BaseException):
+            raise self.key
+        return self.key  # type: ignore[return-value]  # bad keys are the point
+
+
+# What mask_key() returns (or raises), and the error the handshake raises.
+BAD_KEYS: dict[str, tuple[object, type[BaseException]]] = {
+    "None": (None, TypeError),  # encode_close_frame would send an unmasked frame
+    "3 bytes": (b"\x01\x02\x03", InvalidMaskKeyError),
+    "5 bytes": (b"\x01\x02\x03\x04\x05", InvalidMaskKeyError),
+    "str": ("abcd", TypeError),
+    "raises": (NoEntropyError("no entropy"), NoEntropyError),
+}
+
+
+def snapshot(hs: ClosingHandshake) -> dict[str, object]:
+    """Every public attribute and property, and the repr.
+
+    Errors as (type, args), so that two handshakes that saw the same bytes
+    compare equal.
+    """
+    values = {
+        name: getattr(hs, name)
+        for name in dir(hs)
+        if not name.startswith("_") and not callable(getattr(hs, name))
+    }
+    values["repr"] = repr(hs)
+    return {
+        name: (type(value), value.args) if isinstance(value, BaseException) else value
+        for name, value in values.items()
+    }
+
+
+# For a fresh client, every path that sends: the call and the close it sends.
+REPLY_DUE: dict[str, tuple[Callable[[ClosingHandshake], Outgoing | None], Close]] = {
+    "send_close": (lambda hs: hs.send_close(1001, "bye"), Close(1001, "bye")),
+    "receive_close echo": (lambda hs: hs.receive_close(b"\x03\xe8bye").reply, Close(1000, "bye")),
+    "receive_close invalid": (lambda hs: hs.receive_close(b"\x03").reply, Close(1002)),
+    "receive_close_frame echo": (
+        lambda hs: hs.receive_close_frame(encode_close_frame(4000)).reply,
+        Close(4000),
+    ),
+    "receive_close_frame invalid": (
+        # Masked, from a server: a protocol error.
+        lambda hs: hs.receive_close_frame(encode_close_frame(4000, mask_key=KEY)).reply,
+        Close(1002),
+    ),
+    "fail": (lambda hs: hs.fail(1007, "not UTF-8"), Close(1007, "not UTF-8")),
+}
+
+
+@pytest.mark.parametrize(("step", "expected"), REPLY_DUE.values(), ids=REPLY_DUE.keys())
+@pytest.mark.parametrize(("bad_key", "error"), BAD_KEYS.values(), ids=BAD_KEYS.keys())
+def test_a_bad_key_changes_nothing_and_a_retry_works(
+    step: Callable[[ClosingHandshake], Outgoing | None],
+    expected: Close,
+    bad_key: object,
+    error: type[BaseException],
+) -> None:
+    keys = KeySource()
+    hs = ClosingHandshake(Role.CLIENT, mask_key=keys)
+    keys.key = bad_key
+    before = snapshot(hs)
+    with pytest.raises(error) as raised:
+        step(hs)
+    if isinstance(bad_key, BaseException):
+        assert raised.value is bad_key
+    assert snapshot(hs) == before
+    keys.key = KEY
+    out = step(hs)
+    assert out is not None
+    assert out.frame[2:6] == KEY
+    assert decode_close_frame(out.frame, masked=True) == expected
+    reference = client()
+    step(reference)
+    assert snapshot(hs) == snapshot(reference)
+
+
+def test_bad_key_messages() -> None:
+    hs = ClosingHandshake(Role.CLIENT, mask_key=lambda: None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(TypeError, match="must return 4 bytes, not NoneType"):
+        hs.send_close(1000)
+    hs = ClosingHandshake(Role.CLIENT, mask_key=lambda: b"abc")
+    with pytest.raises(InvalidMaskKeyError, match="4 bytes, got 3"):
+        hs.send_close(1000)
+
+
+def test_a_bytearray_key_is_a_key() -> None:
+    hs = ClosingHandshake(Role.CLIENT, mask_key=lambda: bytearray(KEY))
+    assert hs.send_close(1000).frame == encode_close_frame(1000, mask_key=KEY)
+
+
+@pytest.mark.parametrize("role", Role)
+@pytest.mark.parametrize("mask_key", [KEY, bytearray(KEY), None, 1234], ids=repr)
+def test_mask_key_must_be_callable(role: Role, mask_key: object) -> None:
+    with pytest.raises(TypeError, match=r"callable returning 4 bytes.*lambda: key"):
+        ClosingHandshake(role, mask_key=mask_key)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("step", [step for step, _ in REPLY_DUE.values()], ids=REPLY_DUE.keys())
+def test_a_server_never_asks_for_a_key(
+    step: Callable[[ClosingHandshake], Outgoing | None],
+) -> None:
+    out = step(ClosingHandshake(Role.SERVER, mask_key=never))
+    assert out is not None
+    assert not out.frame[1] & 0x80
+
+
+def take(hs: ClosingHandshake, kind: str, arg: object) -> object:
+    """Do one step; what it returned, or the type of the error it raised, comparable."""
+    steps: dict[str, Callable[[], object]] = {
+        "send": lambda: hs.send_close(arg),  # type: ignore[arg-type]
+        "receive": lambda: hs.receive_close(arg),  # type: ignore[arg-type]
+        "receive_frame": lambda: hs.receive_close_frame(arg),  # type: ignore[arg-type]
+        "fail": lambda: hs.fail(arg),  # type: ignore[arg-type]
+        "transport_closed": hs.transport_closed,
+    }
+    try:
+        result = steps[kind]()
+    except ClosingHandshakeError:
+        return ClosingHandshakeError
+    if isinstance(result, Received) and result.error is not None:
+        return (result.close, result.reply, type(result.error), result.error.args)
+    return result
+
+
+# Whole frames too; a client expects them unmasked, so the masked one fails.
+event_or_frame = st.one_of(
+    event,
+    st.tuples(
+        st.just("receive_frame"),
+        st.sampled_from([encode_close_frame(1000, "x"), encode_close_frame(1000, mask_key=KEY)]),
+    ),
+)
+
+
+@given(
+    st.lists(event_or_frame, max_size=6), event_or_frame, st.sampled_from(list(BAD_KEYS.values()))
+)
+def test_a_bad_key_at_any_point_changes_nothing(
+    prefix: list[tuple[str, object]],
+    last: tuple[str, object],
+    bad: tuple[object, type[BaseException]],
+) -> None:
+    keys = KeySource()
+    hs = ClosingHandshake(Role.CLIENT, mask_key=keys)
+    reference = client()
+    for kind, arg in prefix:
+        assert take(hs, kind, arg) == take(reference, kind, arg)
+    before = snapshot(hs)
+    keys.key, error = bad
+    keys.calls = 0
+    try:
+        outcome = take(hs, *last)
+    except error:
+        assert keys.calls == 1
+        assert snapshot(hs) == before
+        keys.key = KEY
+        outcome = take(hs, *last)
+    else:
+        assert keys.calls == 0  # a bad key that was asked for must raise
+    # Retried or untouched, it ends where a handshake with good keys does.
+    assert outcome == take(reference, *last)
+    assert snapshot(hs) == snapshot(reference)

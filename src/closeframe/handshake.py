@@ -14,12 +14,14 @@ import os
 from collections import namedtuple
 from collections.abc import Callable
 
-from .errors import CloseFrameError, ClosingHandshakeError
+from .errors import CloseFrameError, ClosingHandshakeError, InvalidMaskKeyError
 from .events import CloseEvent
 from .frame import decode_close_frame, encode_close_frame
 from .payload import Buffer, Close, parse_close_payload, serialize_close_payload
 
 __all__ = ["ClosingHandshake", "ConnectionState", "Outgoing", "Received", "Role"]
+
+_MASK_KEY_BYTES = 4  # RFC 6455 §5.3
 
 # typing costs ~4 ms to import, a third of this package's import budget
 # (benchmarks/): the names it offers are needed by type checkers only.
@@ -97,15 +99,27 @@ class ClosingHandshake:
     >>> server.transport_closed()
     CloseEvent(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye', was_clean=True)
 
-    *mask_key* supplies the 4-byte masking key of each frame a client sends;
-    it defaults to ``os.urandom(4)`` (RFC 6455 §5.3 wants it unpredictable).
+    *mask_key* is called for the 4-byte masking key of each frame a client
+    sends; it defaults to ``os.urandom(4)`` (RFC 6455 §5.3 wants it
+    unpredictable).  A key that is not 4 bytes raises :class:`TypeError` or
+    :class:`InvalidMaskKeyError`, as do the callable's own errors, before
+    any state changes: the call may be retried once the key source is fixed.
     """
 
     def __init__(
-        self, role: Role, *, mask_key: Callable[[], bytes] = lambda: os.urandom(4)
+        self,
+        role: Role,
+        *,
+        mask_key: Callable[[], bytes | bytearray] = lambda: os.urandom(4),
     ) -> None:
         if not isinstance(role, Role):
             raise TypeError(f"role must be a Role, not {type(role).__name__}")
+        if not callable(mask_key):
+            # A fixed key passed as is would otherwise fail only at the first send.
+            raise TypeError(
+                "mask_key must be a callable returning 4 bytes, not"
+                f" {type(mask_key).__name__}; for a fixed key (in tests) pass lambda: key"
+            )
         self.role = role
         self._mask_key = mask_key
         #: The close this side sent (or was told to send), if any.
@@ -160,9 +174,20 @@ class ClosingHandshake:
         )
 
     def _outgoing(self, close: Close) -> Outgoing:
+        """The close to send; callers record it only after this returns."""
         payload = serialize_close_payload(*close)
-        mask_key = self._mask_key() if self.role is Role.CLIENT else None
+        mask_key = self._next_mask_key() if self.role is Role.CLIENT else None
         return Outgoing(close, payload, encode_close_frame(close, mask_key=mask_key))
+
+    def _next_mask_key(self) -> bytes | bytearray:
+        key = self._mask_key()
+        # None would make encode_close_frame send the frame unmasked, which a
+        # client must never do (§5.1): check here rather than rely on it.
+        if not isinstance(key, bytes | bytearray):
+            raise TypeError(f"mask_key() must return 4 bytes, not {type(key).__name__}")
+        if len(key) != _MASK_KEY_BYTES:
+            raise InvalidMaskKeyError(len(key))
+        return key
 
     def _check_open_transport(self) -> None:
         if self._event is not None:
@@ -206,11 +231,10 @@ class ClosingHandshake:
         return self._received(close)
 
     def _received(self, close: Close) -> Received:
+        reply = None if self.close_sent is not None else self._outgoing(close)
         self.close_received = close
-        if self.close_sent is not None:
-            return Received(close, None)
-        reply = self._outgoing(close)
-        self.close_sent = reply.close
+        if reply is not None:
+            self.close_sent = reply.close
         return Received(close, reply)
 
     def receive_close_frame(self, frame: Buffer) -> Received:
@@ -239,13 +263,13 @@ class ClosingHandshake:
         return self._fail(parse_close_payload(payload), None).reply
 
     def _fail(self, close: int | Close, error: CloseFrameError | None) -> Received:
+        reply = None
+        if self.close_sent is None:
+            reply = self._outgoing(close if isinstance(close, Close) else Close(close))
+            self.close_sent = reply.close
         self.failed = True
         if self.error is None:
             self.error = error
-        if self.close_sent is not None:
-            return Received(None, None, error)
-        reply = self._outgoing(close if isinstance(close, Close) else Close(close))
-        self.close_sent = reply.close
         return Received(None, reply, error)
 
     def transport_closed(self) -> CloseEvent:
