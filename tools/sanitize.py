@@ -25,6 +25,7 @@ TESTS = [
     "tests/test_hostile.py",
     "tests/test_payload.py",
     "tests/test_frame.py",
+    "tests/test_shared_buffer.py",
 ]
 
 

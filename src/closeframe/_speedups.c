@@ -12,6 +12,13 @@
  * work; here the bytes are read through the buffer protocol, checked
  * against a table of codes, and the reason is checked and decoded in two
  * passes sized for a close reason (utf8_scan, utf8_decode).
+ *
+ * Memory the caller owns is read once.  A bytearray, an mmap or any other
+ * buffer may be rewritten while we read it (by another process sharing an
+ * mmap, or a thread running without the GIL), so its bytes are first copied
+ * into our own stack buffer (copy_buffer) and every later pass reads that
+ * copy: a pass may then trust what an earlier one found.  Only bytes, which
+ * nobody may change, are read in place.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -258,7 +265,9 @@ refuse_reason(Parser *self, Py_ssize_t position, int what)
     return NULL;
 }
 
-/* The checks of DESIGN.md, in their order, on `length` bytes at `data`. */
+/* The checks of DESIGN.md, in their order, on `length` bytes at `data`
+ * (only the length is read when it is over 125).  `data` must be memory no
+ * one else can change (bytes, or our copy): the decoder trusts the scan. */
 static PyObject *
 parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
 {
@@ -305,6 +314,26 @@ parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
     return raise_with_int(self->too_long, length);
 }
 
+/* Copy the first `capacity` bytes of a C-contiguous buffer into `copy`, and
+ * its whole length into *length: the only read of the caller's memory.
+ * Returns 1 when copied; 0 when the object refuses a C-contiguous buffer
+ * (strided, released, closed), with the error cleared, so that the caller
+ * takes the Python path, which says what is wrong.  The buffer is released
+ * before returning: nothing is kept of it. */
+static int
+copy_buffer(PyObject *data, unsigned char *copy, Py_ssize_t capacity, Py_ssize_t *length)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    *length = view.len;
+    memcpy(copy, view.buf, (size_t)(view.len < capacity ? view.len : capacity));
+    PyBuffer_Release(&view);
+    return 1;
+}
+
 static PyObject *
 parser_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -318,15 +347,14 @@ parser_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwname
                            PyBytes_GET_SIZE(data));
     }
     if (PyByteArray_CheckExact(data) || PyMemoryView_Check(data)) {
-        /* The buffer is held only while parsing; nothing here runs Python
-         * code that could resize it. */
-        Py_buffer view;
-        if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) == 0) {
-            PyObject *result = parse_bytes(self, view.buf, view.len);
-            PyBuffer_Release(&view);
-            return result;
+        /* parse_bytes scans the reason, then decodes it trusting the scan:
+         * it must read memory nobody else can change (see the top). */
+        unsigned char copy[MAX_PAYLOAD];
+        Py_ssize_t length;
+        if (copy_buffer(data, copy, MAX_PAYLOAD, &length)) {
+            /* Over 125 bytes, only the length is read: the error. */
+            return parse_bytes(self, copy, length);
         }
-        PyErr_Clear(); /* strided or released: the Python path says what to do */
     }
     return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
 }
@@ -438,14 +466,85 @@ typedef struct {
     PyObject *checked;        /* the Python checked path: checked(code, reason, truncate) */
 } Serializer;
 
+/* The UTF-8 size of a str reason that may be sent (at most 123 bytes, no
+ * lone surrogate), or -1 for any other: the checked path says what is wrong.
+ *
+ * Measured from the str's own storage rather than PyUnicode_AsUTF8AndSize,
+ * which would leave a UTF-8 copy cached inside the caller's str for as long
+ * as it lives (a million-character Latin-1 string grew from 1 MB to 3 MB),
+ * even when the reason is then refused.  A reason of more than 123
+ * characters is refused from its length alone. */
+static Py_ssize_t
+reason_size(PyObject *reason)
+{
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(reason) < 0) { /* a legacy str; none since 3.12 */
+        PyErr_Clear();
+        return -1;
+    }
+#endif
+    Py_ssize_t length = PyUnicode_GET_LENGTH(reason);
+    if (length > MAX_REASON) {
+        return -1; /* every character takes at least one byte */
+    }
+    if (PyUnicode_IS_ASCII(reason)) {
+        return length; /* ASCII storage is its own UTF-8 */
+    }
+    int kind = PyUnicode_KIND(reason);
+    const void *data = PyUnicode_DATA(reason);
+    Py_ssize_t size = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_IS_SURROGATE(c)) {
+            return -1;
+        }
+        size += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    }
+    return size <= MAX_REASON ? size : -1;
+}
+
+/* Write the UTF-8 of a reason reason_size accepted (RFC 3629 §3). */
+static void
+write_reason(PyObject *reason, unsigned char *out)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(reason);
+    if (PyUnicode_IS_ASCII(reason)) {
+        memcpy(out, PyUnicode_1BYTE_DATA(reason), (size_t)length);
+        return;
+    }
+    int kind = PyUnicode_KIND(reason);
+    const void *data = PyUnicode_DATA(reason);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c < 0x80) {
+            *out++ = (unsigned char)c;
+        }
+        else if (c < 0x800) {
+            *out++ = (unsigned char)(0xC0 | c >> 6);
+            *out++ = (unsigned char)(0x80 | (c & 0x3F));
+        }
+        else if (c < 0x10000) {
+            *out++ = (unsigned char)(0xE0 | c >> 12);
+            *out++ = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+            *out++ = (unsigned char)(0x80 | (c & 0x3F));
+        }
+        else {
+            *out++ = (unsigned char)(0xF0 | c >> 18);
+            *out++ = (unsigned char)(0x80 | (c >> 12 & 0x3F));
+            *out++ = (unsigned char)(0x80 | (c >> 6 & 0x3F));
+            *out++ = (unsigned char)(0x80 | (c & 0x3F));
+        }
+    }
+}
+
 /* The fast path of the serializer, shared with the frame encoder: an exact
  * int or CloseCode (not 1000.0, not True) that may be sent, and a str reason
- * that fits.  Returns 1 with *head (the packed code, borrowed) and the
- * reason's UTF-8 (*utf8, *size; borrowed from the str) set; 0 when the call
- * must take the checked path instead; -1 on an error. */
+ * that fits.  Returns 1 with *head (the packed code, borrowed) and *size (the
+ * reason's UTF-8 size, for write_reason) set; 0 when the call must take the
+ * checked path instead; -1 on an error. */
 static int
 serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **head,
-                const char **utf8, Py_ssize_t *size)
+                Py_ssize_t *size)
 {
     if (!(PyLong_CheckExact(code) || Py_TYPE(code) == self->code_enum)
         || !PyUnicode_CheckExact(reason)) {
@@ -463,12 +562,8 @@ serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **h
     if (*head == Py_None) {
         return 0;
     }
-    *utf8 = PyUnicode_AsUTF8AndSize(reason, size);
-    if (*utf8 == NULL) {
-        PyErr_Clear(); /* a lone surrogate: the checked path says where */
-        return 0;
-    }
-    return *size <= MAX_REASON;
+    *size = reason_size(reason);
+    return *size >= 0;
 }
 
 static PyObject *
@@ -509,9 +604,8 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
         reason = empty_str;
     }
     PyObject *head;
-    const char *utf8;
     Py_ssize_t size;
-    int fast = serialize_parts(self, code, reason, &head, &utf8, &size);
+    int fast = serialize_parts(self, code, reason, &head, &size);
     if (fast < 0) {
         return NULL;
     }
@@ -523,9 +617,9 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
         if (payload == NULL) {
             return NULL;
         }
-        char *out = PyBytes_AS_STRING(payload);
+        unsigned char *out = (unsigned char *)PyBytes_AS_STRING(payload);
         memcpy(out, PyBytes_AS_STRING(head), 2);
-        memcpy(out + 2, utf8, size);
+        write_reason(reason, out + 2);
         return payload;
     }
     PyObject *call_args[3] = {code, reason, truncate};
@@ -614,6 +708,10 @@ static PyTypeObject SerializerType = {
 #define CLOSE_OPCODE 0x8
 #define MASK 0x80
 #define LENGTH 0x7F
+/* The longest close frame: 2 header bytes, a 4-byte key, 125 payload bytes.
+ * read_frame reads nothing at or past the frame's end, which is at most this:
+ * copy_buffer need copy no more. */
+#define MAX_FRAME (2 + 4 + MAX_PAYLOAD)
 
 enum { NOT_CLOSE, FRAGMENTED, RESERVED_BITS, MASK_MISMATCH, TOO_LONG_FIELD, INCOMPLETE,
        TRAILING, FRAME_ERRORS };
@@ -645,6 +743,10 @@ need_more(Py_ssize_t needed)
     return Py_BuildValue("(On)", Py_None, needed);
 }
 
+/* Check and decode the frame at `data`, which holds `length` bytes in all
+ * (of which only the first MAX_FRAME are read).  `data` must be memory no
+ * one else can change (bytes, or our copy): the header read first decides
+ * which bytes are read next. */
 static PyObject *
 read_frame(FrameReader *self, const unsigned char *data, Py_ssize_t length, PyObject *masked)
 {
@@ -720,13 +822,13 @@ frame_reader_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *
                           PyBytes_GET_SIZE(data), masked);
     }
     if (PyByteArray_CheckExact(data) || PyMemoryView_Check(data)) {
-        Py_buffer view;
-        if (PyObject_GetBuffer(data, &view, PyBUF_C_CONTIGUOUS) == 0) {
-            PyObject *result = read_frame(self, view.buf, view.len, masked);
-            PyBuffer_Release(&view);
-            return result;
+        /* read_frame reads the header, then the key and payload the header
+         * announced: from our copy, so the header cannot change under it. */
+        unsigned char copy[MAX_FRAME];
+        Py_ssize_t length;
+        if (copy_buffer(data, copy, MAX_FRAME, &length)) {
+            return read_frame(self, copy, length, masked);
         }
-        PyErr_Clear(); /* strided or released: the Python path says what to do */
     }
     return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
 }
@@ -828,9 +930,8 @@ frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject 
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
     }
     PyObject *head;
-    const char *utf8;
     Py_ssize_t size;
-    int fast = serialize_parts(self->serializer, code, reason, &head, &utf8, &size);
+    int fast = serialize_parts(self->serializer, code, reason, &head, &size);
     if (fast < 0) {
         return NULL;
     }
@@ -847,7 +948,7 @@ frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject 
     out[0] = FIN | CLOSE_OPCODE;
     out[1] = (unsigned char)payload_size;
     memcpy(out + offset, PyBytes_AS_STRING(head), 2);
-    memcpy(out + offset + 2, utf8, size);
+    write_reason(reason, out + offset + 2);
     if (mask_key != Py_None) {
         const unsigned char *key = (const unsigned char *)PyBytes_AS_STRING(mask_key);
         out[1] |= MASK;
