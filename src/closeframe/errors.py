@@ -10,11 +10,24 @@ Three families, each a :class:`ValueError`:
   would refuse; ``.dom_exception`` names the DOMException it would throw.
 
 Wrong types (a ``str`` payload, a ``float`` code) are :class:`TypeError`.
+
+Every error holds its fields, and nothing else, in ``args``; read-only
+properties name them and ``__str__`` writes the message only when it is
+read.  ``pickle`` and ``copy`` rebuild an exception as
+``type(exc)(*exc.args)``, so this is what lets an error cross a
+``multiprocessing`` boundary unchanged.  Most define no ``__init__``
+either: the exception is then built entirely in C, which keeps the parser's
+error path close to the cost of a bare failing decode (see benchmarks/), and
+that matters to fuzzers that raise millions.
 """
 
 from __future__ import annotations
 
 from .codes import _SENDABLE_RANGES, _is_extension_code, describe_code
+
+# typing costs ~4 ms to import (see codes.py): the constructor signatures
+# below are declared for type checkers only, so that no __init__ runs.
+TYPE_CHECKING = False
 
 __all__ = [
     "ApplicationCloseError",
@@ -46,18 +59,22 @@ __all__ = [
 _PROTOCOL_ERROR = 1002  # RFC 6455 §7.4.1
 _INVALID_DATA = 1007  # RFC 6455 §8.1: invalid UTF-8 fails with 1007
 
+# The limits live here, not in payload.py, because payload.py imports this
+# module: the messages can then say them without a second copy.
+#: A control frame's payload is at most 125 bytes (RFC 6455 §5.5).
+_MAX_PAYLOAD_BYTES = 125
+#: What is left for the reason after the 2-byte status code.
+_MAX_REASON_BYTES = _MAX_PAYLOAD_BYTES - 2
+
+_TRUNCATE_HINT = "(pass truncate=True to cut it at a code point)"
+_NOT_ON_THE_WIRE = "is not valid on the wire"
+
 
 class CloseFrameError(ValueError):
     """A received close payload or frame breaks RFC 6455.
 
     ``close_code`` is the code to fail the connection with: 1002 (protocol
     error) or 1007 (invalid payload data).
-
-    The subclasses take their fields as positional arguments and define no
-    ``__init__``: the exception is then built entirely in C (``args`` holds
-    the fields) and its message is written only when someone reads it.  That
-    keeps the parser's error path close to the cost of a bare failing
-    decode (see benchmarks/), which matters to fuzzers that raise millions.
     """
 
     close_code: int = _PROTOCOL_ERROR
@@ -69,13 +86,21 @@ class PayloadTooLongError(CloseFrameError):
     ``PayloadTooLongError(length)``.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(self, length: int) -> None: ...
+
     def __str__(self) -> str:
-        return f"close payload is {self.length} bytes; a control frame carries at most 125"
+        return (
+            f"close payload is {self.length} bytes;"
+            f" a control frame carries at most {_MAX_PAYLOAD_BYTES}"
+        )
 
     @property
     def length(self) -> int:
         """The payload's length in bytes."""
-        return int(self.args[0])
+        length: int = self.args[0]
+        return length
 
 
 class TruncatedPayloadError(CloseFrameError):
@@ -84,13 +109,18 @@ class TruncatedPayloadError(CloseFrameError):
     ``TruncatedPayloadError(length)``.
     """
 
+    if TYPE_CHECKING:
+
+        def __init__(self, length: int) -> None: ...
+
     def __str__(self) -> str:
         return f"close payload is {self.length} byte; a status code needs 2 (or send none)"
 
     @property
     def length(self) -> int:
         """The payload's length in bytes (1)."""
-        return int(self.args[0])
+        length: int = self.args[0]
+        return length
 
 
 class InvalidCodeError(CloseFrameError):
@@ -98,6 +128,10 @@ class InvalidCodeError(CloseFrameError):
 
     ``InvalidCodeError(code)``.
     """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, code: int) -> None: ...
 
     def __str__(self) -> str:
         code = self.code
@@ -107,20 +141,24 @@ class InvalidCodeError(CloseFrameError):
             rule = "1016-2999 are for extensions, allowed only by a CloseCodec that names them"
         else:
             rule = f"allowed: {_SENDABLE_RANGES}"
-        return f"close code {describe_code(code)} is not valid on the wire; {rule}"
+        return f"close code {describe_code(code)} {_NOT_ON_THE_WIRE}; {rule}"
 
     @property
     def code(self) -> int:
         """The offending code."""
-        return int(self.args[0])
+        code: int = self.args[0]
+        return code
 
 
 class ProtocolOnlyCodeError(InvalidCodeError):
-    """The code is 1005, 1006 or 1015, which name local conditions only."""
+    """The code is 1005, 1006 or 1015, which name local conditions only.
+
+    ``ProtocolOnlyCodeError(code)``.
+    """
 
     def __str__(self) -> str:
         return (
-            f"close code {describe_code(self.code)} is not valid on the wire;"
+            f"close code {describe_code(self.code)} {_NOT_ON_THE_WIRE};"
             " it names a local condition and must never be sent"
         )
 
@@ -135,17 +173,28 @@ class InvalidReasonError(CloseFrameError):
 
     close_code = _INVALID_DATA
 
+    if TYPE_CHECKING:
+
+        def __init__(self, position: int, detail: str) -> None: ...
+
     def __str__(self) -> str:
-        position, detail = self.args
+        position = self.position
         return (
             f"close reason is not valid UTF-8 at byte {position} of the reason"
-            f" (payload offset {position + 2}): {detail}"
+            f" (payload offset {position + 2}): {self.detail}"
         )
 
     @property
     def position(self) -> int:
         """Offset of the first invalid byte within the reason."""
-        return int(self.args[0])
+        position: int = self.args[0]
+        return position
+
+    @property
+    def detail(self) -> str:
+        """What is wrong there, in the UTF-8 decoder's words."""
+        detail: str = self.args[1]
+        return detail
 
 
 class CloseValueError(ValueError):
@@ -153,49 +202,123 @@ class CloseValueError(ValueError):
 
 
 class InvalidMaskKeyError(CloseValueError):
-    """A masking key that is not exactly 4 bytes (§5.3)."""
+    """A masking key that is not exactly 4 bytes (§5.3).
 
-    def __init__(self, length: int) -> None:
-        self.length = length
-        super().__init__(f"a masking key is 4 bytes, got {length}")
+    ``InvalidMaskKeyError(length)``.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, length: int) -> None: ...
+
+    def __str__(self) -> str:
+        return f"a masking key is 4 bytes, got {self.length}"
+
+    @property
+    def length(self) -> int:
+        """The key's length in bytes."""
+        length: int = self.args[0]
+        return length
 
 
 class UnsendableCodeError(CloseValueError):
-    """The code may not be sent in a close frame."""
+    """The code may not be sent in a close frame.
 
-    def __init__(self, code: int, detail: str) -> None:
-        self.code = code
-        super().__init__(f"close code {code} cannot be sent: {detail}")
+    ``UnsendableCodeError(code, detail)``: ``detail`` says why.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, code: int, detail: str) -> None: ...
+
+    def __str__(self) -> str:
+        return f"close code {self.code} cannot be sent: {self.detail}"
+
+    @property
+    def code(self) -> int:
+        """The offending code, as the caller passed it."""
+        code: int = self.args[0]
+        return code
+
+    @property
+    def detail(self) -> str:
+        """Why the code cannot be sent."""
+        detail: str = self.args[1]
+        return detail
 
 
 class ReasonWithoutCodeError(CloseValueError):
-    """A reason was given without a status code (§5.5.1: the code comes first)."""
+    """A reason was given without a status code (§5.5.1: the code comes first).
 
-    def __init__(self) -> None:
-        super().__init__(
-            "a close reason needs a status code: the reason follows the code on the wire"
-        )
+    ``ReasonWithoutCodeError()``.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self) -> None: ...
+
+    def __str__(self) -> str:
+        return "a close reason needs a status code: the reason follows the code on the wire"
 
 
 class ReasonTooLongError(CloseValueError):
-    """The reason is over 123 UTF-8 bytes (125 minus the 2-byte code)."""
+    """The reason is over 123 UTF-8 bytes (125 minus the 2-byte code).
 
-    def __init__(self, length: int) -> None:
-        self.length = length
-        super().__init__(
-            f"close reason is {length} bytes in UTF-8; at most 123 fit"
-            " (pass truncate=True to cut it at a code point)"
+    ``ReasonTooLongError(length, unit="bytes")``: ``unit`` says what
+    ``length`` counts.  ``"bytes"``: the reason's UTF-8 encoding was
+    measured.  ``"characters"``: the reason has more characters than fit in
+    123 bytes however it encodes, so it was rejected without encoding it.
+    """
+
+    def __init__(self, length: int, unit: str = "bytes") -> None:
+        if unit not in ("bytes", "characters"):
+            raise ValueError(f"unit is 'bytes' or 'characters', not {unit!r}")
+        # Both fields, the default too, so that args rebuilds the same error.
+        super().__init__(length, unit)
+
+    def __str__(self) -> str:
+        length = self.length
+        if self.unit == "bytes":
+            return (
+                f"close reason is {length} bytes in UTF-8;"
+                f" at most {_MAX_REASON_BYTES} fit {_TRUNCATE_HINT}"
+            )
+        return (
+            f"close reason is {length} characters, more than the {_MAX_REASON_BYTES} bytes"
+            f" of UTF-8 that fit {_TRUNCATE_HINT}"
         )
+
+    @property
+    def length(self) -> int:
+        """The reason's length, in :attr:`unit`."""
+        length: int = self.args[0]
+        return length
+
+    @property
+    def unit(self) -> str:
+        """What :attr:`length` counts: ``"bytes"`` (of UTF-8) or ``"characters"``."""
+        unit: str = self.args[1]
+        return unit
 
 
 class UnencodableReasonError(CloseValueError):
-    """The reason holds a lone surrogate, which UTF-8 cannot encode."""
+    """The reason holds a lone surrogate, which UTF-8 cannot encode.
 
-    def __init__(self, position: int) -> None:
-        self.position = position
-        super().__init__(
-            f"close reason cannot be encoded as UTF-8: lone surrogate at index {position}"
-        )
+    ``UnencodableReasonError(position)``: the surrogate's index in the str.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, position: int) -> None: ...
+
+    def __str__(self) -> str:
+        return f"close reason cannot be encoded as UTF-8: lone surrogate at index {self.position}"
+
+    @property
+    def position(self) -> int:
+        """Index of the lone surrogate in the reason."""
+        position: int = self.args[0]
+        return position
 
 
 class ApplicationCloseError(ValueError):
@@ -206,28 +329,53 @@ class ApplicationCloseError(ValueError):
 
 
 class InvalidAccessError(ApplicationCloseError):
-    """The code is neither 1000 nor in 3000-4999."""
+    """The code is neither 1000 nor in 3000-4999.
+
+    ``InvalidAccessError(code)``.
+    """
 
     dom_exception = "InvalidAccessError"
 
-    def __init__(self, code: int) -> None:
-        self.code = code
-        super().__init__(
-            f"InvalidAccessError: close code {code} is neither 1000"
+    if TYPE_CHECKING:
+
+        def __init__(self, code: int) -> None: ...
+
+    def __str__(self) -> str:
+        return (
+            f"{self.dom_exception}: close code {self.code} is neither 1000"
             " nor in 3000-4999, the codes a script may send"
         )
 
+    @property
+    def code(self) -> int:
+        """The offending code, as the caller passed it."""
+        code: int = self.args[0]
+        return code
+
 
 class CloseSyntaxError(ApplicationCloseError):
-    """The reason is over 123 UTF-8 bytes (a browser throws SyntaxError)."""
+    """The reason is over 123 UTF-8 bytes (a browser throws SyntaxError).
+
+    ``CloseSyntaxError(length)``.
+    """
 
     dom_exception = "SyntaxError"
 
-    def __init__(self, length: int) -> None:
-        self.length = length
-        super().__init__(
-            f"SyntaxError: close reason is {length} bytes in UTF-8; at most 123 allowed"
+    if TYPE_CHECKING:
+
+        def __init__(self, length: int) -> None: ...
+
+    def __str__(self) -> str:
+        return (
+            f"{self.dom_exception}: close reason is {self.length} bytes in UTF-8;"
+            f" at most {_MAX_REASON_BYTES} allowed"
         )
+
+    @property
+    def length(self) -> int:
+        """The reason's length in UTF-8 bytes."""
+        length: int = self.args[0]
+        return length
 
 
 class InvalidFrameError(CloseFrameError):
@@ -235,62 +383,141 @@ class InvalidFrameError(CloseFrameError):
 
 
 class NotACloseFrameError(InvalidFrameError):
-    """The opcode is not 0x8."""
+    """The opcode is not 0x8.
 
-    def __init__(self, opcode: int) -> None:
-        self.opcode = opcode
-        super().__init__(f"opcode is {opcode:#x}; a close frame has opcode 0x8")
+    ``NotACloseFrameError(opcode)``.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, opcode: int) -> None: ...
+
+    def __str__(self) -> str:
+        return f"opcode is {self.opcode:#x}; a close frame has opcode 0x8"
+
+    @property
+    def opcode(self) -> int:
+        """The frame's opcode."""
+        opcode: int = self.args[0]
+        return opcode
 
 
 class FragmentedControlFrameError(InvalidFrameError):
-    """FIN is clear: control frames must not be fragmented (§5.5)."""
+    """FIN is clear: control frames must not be fragmented (§5.5).
 
-    def __init__(self) -> None:
-        super().__init__("FIN is clear; a control frame is never fragmented")
+    ``FragmentedControlFrameError()``.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self) -> None: ...
+
+    def __str__(self) -> str:
+        return "FIN is clear; a control frame is never fragmented"
 
 
 class ReservedBitsError(InvalidFrameError):
-    """An RSV bit is set and no extension gave it a meaning (§5.2)."""
+    """An RSV bit is set and no extension gave it a meaning (§5.2).
 
-    def __init__(self, bits: int) -> None:
-        self.bits = bits
-        super().__init__(f"reserved bits {bits:#05b} are set; no extension defines them here")
+    ``ReservedBitsError(bits)``: RSV1-RSV3 as a 3-bit number.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, bits: int) -> None: ...
+
+    def __str__(self) -> str:
+        return f"reserved bits {self.bits:#05b} are set; no extension defines them here"
+
+    @property
+    def bits(self) -> int:
+        """The RSV bits, RSV1 the highest of 3."""
+        bits: int = self.args[0]
+        return bits
 
 
 class MaskMismatchError(InvalidFrameError):
-    """The MASK bit is not what this side expects (§5.1: clients mask, servers do not)."""
+    """The MASK bit is not what this side expects (§5.1: clients mask, servers do not).
 
-    def __init__(self, masked: bool) -> None:
-        self.masked = masked
-        got, want = ("masked", "unmasked") if masked else ("unmasked", "masked")
-        super().__init__(f"frame is {got}; frames from this peer must be {want}")
+    ``MaskMismatchError(masked)``: whether the frame was masked.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, masked: bool) -> None: ...
+
+    def __str__(self) -> str:
+        got, want = ("masked", "unmasked") if self.masked else ("unmasked", "masked")
+        return f"frame is {got}; frames from this peer must be {want}"
+
+    @property
+    def masked(self) -> bool:
+        """Whether the frame's MASK bit is set."""
+        masked: bool = self.args[0]
+        return masked
 
 
 class ControlFrameTooLongError(InvalidFrameError):
-    """The length field is over 125: control frames never use 126/127 (§5.5)."""
+    """The length field is over 125: control frames never use 126/127 (§5.5).
 
-    def __init__(self, length_field: int) -> None:
-        self.length_field = length_field
-        super().__init__(
-            f"length field is {length_field}; a control frame's payload is at most 125"
-            " bytes and never uses the extended lengths"
+    ``ControlFrameTooLongError(length_field)``.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, length_field: int) -> None: ...
+
+    def __str__(self) -> str:
+        return (
+            f"length field is {self.length_field}; a control frame's payload is at most"
+            f" {_MAX_PAYLOAD_BYTES} bytes and never uses the extended lengths"
         )
+
+    @property
+    def length_field(self) -> int:
+        """The 7-bit length field of the header."""
+        length_field: int = self.args[0]
+        return length_field
 
 
 class IncompleteFrameError(InvalidFrameError):
-    """Fewer bytes than the header announces."""
+    """Fewer bytes than the header announces.
 
-    def __init__(self, needed: int) -> None:
-        self.needed = needed
-        super().__init__(f"frame is incomplete: {needed} more byte(s) needed")
+    ``IncompleteFrameError(needed)``.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, needed: int) -> None: ...
+
+    def __str__(self) -> str:
+        return f"frame is incomplete: {self.needed} more byte(s) needed"
+
+    @property
+    def needed(self) -> int:
+        """How many more bytes the frame needs."""
+        needed: int = self.args[0]
+        return needed
 
 
 class TrailingBytesError(InvalidFrameError):
-    """Bytes after the end of the frame."""
+    """Bytes after the end of the frame.
 
-    def __init__(self, extra: int) -> None:
-        self.extra = extra
-        super().__init__(f"{extra} byte(s) follow the close frame")
+    ``TrailingBytesError(extra)``.
+    """
+
+    if TYPE_CHECKING:
+
+        def __init__(self, extra: int) -> None: ...
+
+    def __str__(self) -> str:
+        return f"{self.extra} byte(s) follow the close frame"
+
+    @property
+    def extra(self) -> int:
+        """How many bytes follow the frame."""
+        extra: int = self.args[0]
+        return extra
 
 
 class ClosingHandshakeError(RuntimeError):
