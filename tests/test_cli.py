@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -341,7 +342,10 @@ def test_encode_too_long_without_truncate(capsys: pytest.CaptureFixture[str]) ->
     status, out, err = run(capsys, "encode", "1000", "a" * 124)
     assert status == 1
     assert out == ""
-    assert err.startswith("error: close reason is 124 bytes")
+    # The codec words it (in bytes, or in characters when it need not encode
+    # the reason to know); the command passes it on, on one line.
+    assert err.startswith("error: close reason is 124 ")
+    assert "123" in err
     assert err.count("\n") == 1
 
 
@@ -613,19 +617,23 @@ def test_decode_json_on_an_ascii_stdout(monkeypatch: pytest.MonkeyPatch) -> None
 # --- as a user runs it ---------------------------------------------------------------
 
 
-def run_module(*argv: str, cwd: str) -> subprocess.CompletedProcess[str]:
+def module_env() -> dict[str, str]:
     # Import closeframe the way this test process does: from src/ in a
     # checkout, from site-packages under tox.
     root = os.path.dirname(os.path.dirname(closeframe.__file__))
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     env["PYTHONIOENCODING"] = "utf-8"
+    return env
+
+
+def run_module(*argv: str, cwd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "closeframe", *argv],
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=env,
+        env=module_env(),
         cwd=cwd,
         timeout=60,
         check=False,
@@ -780,3 +788,350 @@ def test_decode_invalid_frames(
     assert status == 1
     assert result["valid"] is False
     assert result["close_code"] == close_code
+
+
+# --- output that cannot be written ---------------------------------------------------
+
+# One of each way of writing stdout: text and JSON, every command, and the help
+# and version that argparse prints.
+WRITES_STDOUT = [
+    ["decode", "03e8", "6279", "65"],
+    ["decode", "03ee"],  # invalid: its fields still go to stdout
+    ["decode", "--json", "03e8", "6279", "65"],
+    ["decode", "--frame", MASKED_BYE],
+    ["encode", "4000", "shutting down"],
+    ["encode", "--json", "4000"],
+    ["explain", "1015"],
+    ["explain", "--json", "1015"],
+    ["codes"],
+    ["codes", "--json"],
+    ["--help"],
+    ["decode", "--help"],
+    ["--version"],
+]
+NO_SPACE = f"closeframe: error: cannot write to stdout: {os.strerror(errno.ENOSPC)}\n"
+CLOSED = f"closeframe: error: cannot write to stdout: {os.strerror(errno.EBADF)}\n"
+# Run the command with descriptor 1, or 1 and 2, closed, as `closeframe ... >&-`
+# does (stdout=DEVNULL would be open).
+CLOSE_STDOUT = (
+    "import os, sys; os.close(1); "
+    "os.execv(sys.executable, [sys.executable, '-m', 'closeframe', *sys.argv[1:]])"
+)
+CLOSE_BOTH = CLOSE_STDOUT.replace("os.close(1);", "os.close(1); os.close(2);")
+
+
+def run_cli(
+    argv: list[str], cwd: Path, *, wrapper: str | None = None, **popen: Any
+) -> subprocess.CompletedProcess[str]:
+    command = ["-c", wrapper] if wrapper else ["-m", "closeframe"]
+    return subprocess.run(
+        [sys.executable, *command, *argv],
+        text=True,
+        encoding="utf-8",
+        env=module_env(),
+        cwd=cwd,
+        timeout=60,
+        check=False,
+        **popen,
+    )
+
+
+def assert_no_traceback(stderr: str) -> None:
+    assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
+
+
+def is_devnull(fd: int) -> bool:
+    return os.path.samestat(os.fstat(fd), os.stat(os.devnull))
+
+
+@pytest.mark.parametrize("argv", WRITES_STDOUT)
+def test_closed_pipe_exits_quietly(argv: list[str], tmp_path: Path) -> None:
+    # The reader is gone before the first write, however short the output.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = run_cli(argv, tmp_path, stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141
+    assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_reader_that_leaves_early(unbuffered: bool, tmp_path: Path) -> None:
+    # `closeframe decode --json ... | head -c 5` with an output larger than
+    # any pipe buffer: the command is blocked in a write when the reader
+    # closes, and that write returns short.  Three words, as one argv word
+    # is limited to 128 KiB.
+    words = ["03e8", *["61" * 50_000] * 3]
+    env = module_env()
+    env.pop("PYTHONUNBUFFERED", None)
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    with subprocess.Popen(
+        [sys.executable, "-m", "closeframe", "decode", "--json", *words],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=tmp_path,
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        head = proc.stdout.read(5)
+        proc.stdout.close()
+        stderr = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert head == b'{"pay', stderr
+    assert proc.returncode == 141
+    assert stderr == b""
+
+
+@pytest.mark.parametrize("argv", WRITES_STDOUT)
+def test_full_disk(argv: list[str], tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        proc = run_cli(argv, tmp_path, stdout=full, stderr=subprocess.PIPE)
+    assert proc.returncode == 3
+    assert_no_traceback(proc.stderr)
+    assert proc.stderr == NO_SPACE
+
+
+@pytest.mark.parametrize("argv", WRITES_STDOUT)
+def test_closed_stdout(argv: list[str], tmp_path: Path) -> None:
+    proc = run_cli(argv, tmp_path, wrapper=CLOSE_STDOUT, stderr=subprocess.PIPE)
+    assert proc.returncode == 3
+    assert_no_traceback(proc.stderr)
+    assert proc.stderr == CLOSED
+
+
+@pytest.mark.parametrize("argv", [["codes"], ["--help"], ["decode", "--json", "03e8"]])
+def test_stdout_and_stderr_unwritable(argv: list[str], tmp_path: Path) -> None:
+    # Nothing can be said; the status still tells a script what happened
+    # (a traceback exits 1, a failed flush at exit 120).
+    assert run_cli(argv, tmp_path, wrapper=CLOSE_BOTH).returncode == 3
+    with open("/dev/full", "w") as full:
+        assert run_cli(argv, tmp_path, stdout=full, stderr=full).returncode == 3
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "message"),
+    [
+        (["encode", "1006"], 1, "error: close code 1006 cannot be sent"),
+        (["decode", "zz"], 2, "closeframe: error: not whole bytes in hex"),
+    ],
+)
+def test_messages_on_stderr_need_no_stdout(
+    argv: list[str], status: int, message: str, tmp_path: Path
+) -> None:
+    proc = run_cli(argv, tmp_path, wrapper=CLOSE_STDOUT, stderr=subprocess.PIPE)
+    assert proc.returncode == status
+    assert proc.stderr.startswith(message)
+    assert proc.stderr.count("\n") == 1
+    with open("/dev/full", "w") as full:
+        # The message is lost; the status is not (nor 120 from the flush at exit).
+        assert run_cli(argv, tmp_path, stderr=full).returncode == status
+
+
+# The same failures in process, where coverage sees them.
+
+
+class BrokenStdout(io.StringIO):
+    """A stdout with no descriptor, whose reader has gone."""
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
+def test_in_process_closed_pipe(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with open(write_end, "w", encoding="utf-8") as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        assert main(["codes"]) == 141
+        assert capsys.readouterr().err == ""
+        # What was not written is still buffered: it must go somewhere
+        # harmless when the stream is flushed again, here or at exit.
+        assert is_devnull(write_end)
+        stdout.write("still writable")
+    # Closing flushed it without an error.
+
+
+class Trickle(io.FileIO):
+    """A file that takes at most 7 bytes a write, as a pipe may."""
+
+    def __init__(self) -> None:
+        super().__init__(os.devnull, "w")
+        self.written = bytearray()
+
+    def write(self, data: Any) -> int:
+        self.written += bytes(data[:7])
+        return len(data[:7])
+
+
+def test_in_process_unbuffered_short_writes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What python -u gives: a text layer straight over the file.
+    assert main(["codes"]) == 0
+    expected = capsys.readouterr().out
+    raw = Trickle()
+    with io.TextIOWrapper(raw, encoding="utf-8", write_through=True) as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        assert main(["codes"]) == 0
+    assert raw.written.decode("utf-8") == expected
+
+
+def test_in_process_unbuffered_closed_pipe(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    with io.TextIOWrapper(io.FileIO(write_end, "w"), write_through=True) as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        assert main(["codes"]) == 141
+        assert capsys.readouterr().err == ""
+
+
+def test_in_process_closed_pipe_without_descriptor(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdout", BrokenStdout())
+    assert main(["decode", "--json", "03e8"]) == 141
+    assert main(["--help"]) == 141  # argparse would have swallowed the error
+    assert capsys.readouterr().err == ""
+
+
+def test_in_process_full_disk(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open("/dev/full", "w", encoding="utf-8") as stdout:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        assert main(["explain", "1000"]) == 3
+        assert capsys.readouterr().err == NO_SPACE
+        assert is_devnull(stdout.fileno())
+
+
+def test_in_process_closed_stdout(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdout", None)
+    assert main(["codes", "--json"]) == 3
+    assert capsys.readouterr().err == CLOSED
+    assert main(["--version"]) == 3  # argparse would print it on stderr
+    assert capsys.readouterr().err == CLOSED
+    assert main(["encode", "1006"]) == 1  # its message is on stderr: no stdout needed
+    assert capsys.readouterr().err.startswith("error: close code 1006")
+
+
+def test_in_process_unwritable_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    with open("/dev/full", "w") as stdout, open("/dev/full", "w") as stderr:
+        monkeypatch.setattr(sys, "stdout", stdout)
+        monkeypatch.setattr(sys, "stderr", stderr)
+        assert main(["codes"]) == 3
+        assert is_devnull(stdout.fileno())
+        assert is_devnull(stderr.fileno())
+        assert main(["decode", "zz"]) == 2
+
+
+def test_in_process_closed_stdout_and_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main(["codes"]) == 3
+    assert main(["encode", "1006"]) == 1
+    assert main(["decode", "zz"]) == 2
+
+
+# --- characters a terminal would act on ------------------------------------------------
+
+UNPRINTABLE = {
+    "C0": [chr(c) for c in range(0x20)],
+    "DEL": ["\x7f"],
+    "C1": [chr(c) for c in range(0x80, 0xA0)],
+    "bidi": [
+        "\u061c",
+        "\u200e",
+        "\u200f",
+        *map(chr, range(0x202A, 0x202F)),
+        *map(chr, range(0x2066, 0x206A)),
+    ],
+    "separators": ["\u2028", "\u2029", "\xa0", "\u3000"],
+    "format": ["\xad", "\u200b", "\u200d", "\u2060", "\ufeff", "\U000e0001"],
+    "private and noncharacters": ["\ue000", "\U0010fffd", "\ufffe", "\uffff"],
+}
+
+
+def payload_hex(reason: str) -> str:
+    return "03e8" + reason.encode("utf-8").hex()
+
+
+def assert_escaped_text(out: str, reason: str, chars: list[str]) -> None:
+    assert "reason:  " + repr(reason) in out.splitlines()
+    assert not set(chars) & set(out.replace("\n", ""))
+    assert out.count("\n") == 3
+
+
+def assert_escaped_json(out: str, reason: str, chars: list[str]) -> None:
+    # JSON's own escapes, so json.loads gives back the exact reason.
+    assert '"reason": ' + json.dumps(reason) in out
+    assert not set(chars) & set(out.removesuffix("\n"))
+    assert json.loads(out)["reason"] == reason
+
+
+@pytest.mark.parametrize("kind", UNPRINTABLE)
+def test_unprintable_reason_escaped(capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    chars = UNPRINTABLE[kind]
+    reason = "a" + "".join(chars) + "evil"
+    status, out, err = run(capsys, "decode", payload_hex(reason))
+    assert (status, err) == (0, "")
+    assert_escaped_text(out, reason, chars)
+    status, out, err = run(capsys, "decode", "--json", payload_hex(reason))
+    assert (status, err) == (0, "")
+    assert_escaped_json(out, reason, chars)
+
+
+@pytest.mark.parametrize("kind", UNPRINTABLE)
+def test_unprintable_reason_escaped_as_run(kind: str, tmp_path: Path) -> None:
+    chars = UNPRINTABLE[kind]
+    reason = "a" + "".join(chars) + "evil"
+    proc = run_module("decode", payload_hex(reason), cwd=str(tmp_path))
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert_escaped_text(proc.stdout, reason, chars)
+    proc = run_module("decode", "--json", payload_hex(reason), cwd=str(tmp_path))
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert_escaped_json(proc.stdout, reason, chars)
+
+
+def test_right_to_left_override_in_a_frame(capsys: pytest.CaptureFixture[str]) -> None:
+    frame = "8809" + payload_hex("\u202eevil")
+    status, out, _ = run(capsys, "decode", "--frame", frame)
+    assert status == 0
+    assert "reason:  '\\u202eevil'" in out.splitlines()
+    status, out, _ = run(capsys, "decode", "--frame", "--json", frame)
+    assert status == 0
+    assert '"reason": "\\u202eevil"' in out
+    assert json.loads(out)["reason"] == "\u202eevil"
+
+
+def test_both_modes_escape_the_same_characters(capsys: pytest.CaptureFixture[str]) -> None:
+    # Every code point below the surrogates and from U+FE00, 40 to a reason
+    # (at most 120 bytes): one shows raw in text mode exactly when it does
+    # in JSON, and that is when it is printable.
+    code_points = [*range(0xD800), *range(0xFE00, 0x10000), 0xE0001, 0x1F600]
+    for start in range(0, len(code_points), 40):
+        chars = [chr(c) for c in code_points[start : start + 40]]
+        hex_payload = payload_hex("".join(chars))
+        main(["decode", hex_payload])
+        text = capsys.readouterr().out.split("\n")[1]  # splitlines() splits at U+2028 too
+        main(["decode", "--json", hex_payload])
+        line = capsys.readouterr().out.removesuffix("\n")
+        raw_in_text = [char for char in chars if char in text]
+        raw_in_json = [char for char in chars if char in line]
+        assert raw_in_text == raw_in_json == [char for char in chars if char.isprintable()]
+
+
+def test_unprintable_argv_in_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "codes", "\u202eevil\n")
+    assert_usage_error(status, out, err)
+    assert err == "closeframe: error: unrecognized arguments: \\u202eevil\\n\n"

@@ -1,15 +1,28 @@
 """The ``closeframe`` command: decode, encode and explain close payloads.
 
-Exit status: 0 for a valid input, 1 for an invalid payload or code,
-2 for a usage error.  Errors go to stderr on one line.
+Exit status:
+
+- 0: the input is valid;
+- 1: an invalid payload or code;
+- 2: a usage error;
+- 3: stdout could not be written (disk full, descriptor closed...);
+- 141: stdout's reader went away (a closed pipe, ``closeframe codes | head -1``).
+  Nothing is printed: the reader has what it wanted.  141 is 128 + SIGPIPE,
+  what a shell reports for a writer killed by SIGPIPE.
+
+Errors go to stderr on one line, never a traceback.  Every character that
+``str.isprintable`` refuses is escaped in the output, text and JSON alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
+import io
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
@@ -23,6 +36,8 @@ __all__ = ["main"]
 EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+EXIT_BROKEN_PIPE = 141
 
 
 class _UsageError(Exception):
@@ -34,6 +49,12 @@ class _Parser(argparse.ArgumentParser):
     # script's log, and `--help` still shows everything.
     def error(self, message: str) -> NoReturn:
         raise _UsageError(message)
+
+    # --help and --version print through this, and only they do (error()
+    # raises instead).  argparse would drop a failed write, and send the text
+    # to stderr when stdout is closed; write it like every other output.
+    def _print_message(self, message: str, file: object = None) -> None:
+        _write(message, _stdout())
 
 
 def _parse_hex(words: Sequence[str]) -> bytes:
@@ -236,28 +257,128 @@ def _build_parser() -> _Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     try:
+        return _run(argv)
+    except BrokenPipeError:
+        # The reader went away (`closeframe codes | head -1`): it has what it
+        # wanted, so no message.  Not SIG_DFL for SIGPIPE, which would kill a
+        # process that calls main() in-process (the docs, the tests) the next
+        # time it writes to any closed pipe or socket, and which Windows lacks;
+        # 141 is the status a shell reports for a writer SIGPIPE killed
+        # (`yes | head`), which `set -o pipefail` scripts already expect.
+        _discard_buffered(sys.stdout)
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # only writes to stdout raise here: see _stdout, _message
+        _discard_buffered(sys.stdout)
+        _message(f"closeframe: error: cannot write to stdout: {exc.strerror or exc}")
+        return EXIT_OUTPUT
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
         args = _build_parser().parse_args(argv)
         status: int
         status, result, lines = args.run(args)
     except _UsageError as exc:
-        print(f"closeframe: error: {exc}", file=sys.stderr)
+        _message(f"closeframe: error: {exc}")
         return EXIT_USAGE
     if args.json:
         text = json.dumps(result, ensure_ascii=False)
-        if not _can_encode(text, sys.stdout):
+        if not _can_encode(text, _stdout()):
             text = json.dumps(result)  # \u escapes: valid JSON in any encoding
-        print(text)
+        # Outside its strings JSON is printable ASCII, so every character
+        # escaped here is inside a string, where \uXXXX means the same.
+        _write(_escape_unprintable(text, _json_escape) + "\n", _stdout())
+    elif status == EXIT_VALID or args.command == "decode":
+        # decode's fields are its output, valid or not.
+        _write(_text(lines), _stdout())
     else:
-        stream = sys.stdout if status == EXIT_VALID else sys.stderr
-        if args.command == "decode":
-            stream = sys.stdout  # the decoded fields are the output, valid or not
-        text = "\n".join(lines)
-        if not _can_encode(text, stream):
-            # An ASCII or legacy code-page terminal: escape, never crash.
-            encoding = stream.encoding
-            text = text.encode(encoding, "backslashreplace").decode(encoding)
-        print(text, file=stream)
+        _message(*lines)
     return status
+
+
+def _escape_unprintable(text: str, escape: Callable[[str], str]) -> str:
+    """Replace each character ``str.isprintable()`` refuses with ``escape(char)``.
+
+    The one rule for what the command writes raw.  It is ``repr()``'s (Python
+    defines ``isprintable`` as what ``repr`` leaves alone), so text mode, which
+    shows a reason as its ``repr``, and ``--json`` escape the same characters:
+    C0 and C1 controls, DEL, bidi and other format characters (U+061C,
+    U+200E-U+200F, U+202A-U+202E, U+2066-U+2069, U+FEFF...), line and
+    paragraph separators, separators other than the space, unassigned and
+    private-use code points.  None can then move the cursor, start a line or
+    reorder what a terminal shows.
+    """
+    return "".join(char if char.isprintable() else escape(char) for char in text)
+
+
+def _python_escape(char: str) -> str:
+    return repr(char)[1:-1]  # \x1b, \u202e, \U000e0001
+
+
+def _json_escape(char: str) -> str:
+    return json.dumps(char)[1:-1]  # \u001b, \u202e, \udb40\udc01
+
+
+def _text(lines: Sequence[str]) -> str:
+    # Lines hold registry text, error messages, repr'd reasons and, in usage
+    # errors, words of argv: escaping every line keeps the rule in one place
+    # whatever a line embeds.
+    return "".join(_escape_unprintable(line, _python_escape) + "\n" for line in lines)
+
+
+def _stdout() -> TextIO:
+    # Python sets sys.stdout to None when it starts with descriptor 1 closed
+    # (`closeframe codes >&-`): the same failure as a write to it.
+    if sys.stdout is None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+    return sys.stdout
+
+
+def _write(text: str, stream: TextIO) -> None:
+    if not _can_encode(text, stream):
+        # An ASCII or legacy code-page terminal: escape, never crash.
+        encoding = stream.encoding
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    raw = getattr(stream, "buffer", None)
+    if isinstance(raw, io.RawIOBase):
+        # python -u (PYTHONUNBUFFERED): the text layer writes to the file
+        # itself and drops what a short write leaves, as when a pipe's reader
+        # goes away mid-write (CPython gh-85393).  Loop: the next write raises.
+        stream.flush()
+        data = memoryview(text.replace("\n", os.linesep).encode(stream.encoding))
+        while data:
+            data = data[raw.write(data) or 0 :]  # None: non-blocking and full
+        return
+    stream.write(text)
+    # A pipe or file is block-buffered: flush so that a failure raises here,
+    # where main() handles it, not in Python's flush at exit.
+    stream.flush()
+
+
+def _message(*lines: str) -> None:
+    # Messages on stderr are best effort: when stderr cannot be written
+    # either, the exit status is all that is left to say what happened.
+    try:
+        if sys.stderr is not None:  # None when descriptor 2 was closed
+            _write(_text(lines), sys.stderr)
+    except OSError:
+        _discard_buffered(sys.stderr)
+
+
+def _discard_buffered(stream: TextIO | None) -> None:
+    # What could not be written is still in the stream's buffer, and Python
+    # flushes stdout and stderr again at exit: that flush would fail too,
+    # print "Exception ignored ..." and exit 120.  Pointing the descriptor at
+    # /dev/null lets it succeed (the Python docs' note on SIGPIPE).
+    if stream is None:
+        return
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):  # no descriptor (a StringIO), or closed
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def _can_encode(text: str, stream: TextIO) -> bool:
