@@ -161,6 +161,22 @@ def test_outcome_echo_is_bytes_for_any_buffer() -> None:
     assert type(predict_browser_reply(memoryview(b"\x03\xe8"))) is bytes
 
 
+class TwoFacedBytes(bytes):
+    """bytes whose __bytes__ disagrees with its buffer."""
+
+    def __bytes__(self) -> bytes:
+        return b"\x0f\xa0other"
+
+
+def test_outcome_reads_the_payload_once() -> None:
+    # The echo and the event describe the same bytes: the buffer's.
+    error_event, event, reply = BROWSER.outcome(TwoFacedBytes(b"\x03\xe8bye"))
+    assert not error_event
+    assert event == CloseEvent(1000, "bye", was_clean=True)
+    assert reply == b"\x03\xe8bye"
+    assert type(reply) is bytes
+
+
 @given(st.binary(max_size=130))
 def test_every_failure_answers_1002(payload: bytes) -> None:
     error_event, close_event, reply = predict_browser_outcome(payload)

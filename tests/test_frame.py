@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy
 import pytest
 
 from closeframe import (
@@ -145,6 +148,22 @@ def test_mask_expectation() -> None:
     assert info.value.masked is True
     assert "must be unmasked" in str(info.value)
     assert decode_close_frame(masked, masked=True) == decode_close_frame(unmasked, masked=False)
+
+
+@pytest.mark.parametrize(
+    ("expect", "truth"),
+    [(1, True), (0, False), (numpy.True_, True), (numpy.False_, False), ("y", True), ("", False)],
+    ids=repr,
+)
+def test_mask_expectation_is_a_truth_value(expect: Any, truth: bool) -> None:
+    # masked=1 or numpy's bool_ means what `if masked:` means; once it was
+    # compared by identity with True and answered a wrong MaskMismatchError.
+    frames = {True: encode_close_frame(1000, mask_key=KEY), False: encode_close_frame(1000)}
+    for read in (decode_close_frame, lambda data, **kw: read_close_frame(data, **kw)[0]):
+        assert read(frames[truth], masked=expect) == Close(1000)
+        with pytest.raises(MaskMismatchError) as info:
+            read(frames[not truth], masked=expect)
+        assert info.value.masked is (not truth)
 
 
 @pytest.mark.parametrize("cut", [0, 1, 2, 3, 5, 6])

@@ -128,7 +128,9 @@ def test_shared_values_are_the_same_objects() -> None:
 CODES = [None, 0, 999, 1000, 1005, 1006, 1014, 1015, 2000, 3000, 4999, 5000, 65535, 65536,
          -1, 2**70, CloseCode.NORMAL_CLOSURE, CloseCode.NO_STATUS_RCVD, True, False, 1000.0,
          "1000"]  # fmt: skip
-REASONS = ["", "bye", "€" * 41, "€" * 42, "a" * 123, "a" * 124, "\ud800", b"bye", None, 5]
+REASONS = ["", "bye", "€" * 41, "€" * 42, "a" * 123, "a" * 124, "\ud800", b"bye", None, 5,
+           "é" * 61, "é" * 62, "😀" * 30, "😀" * 31, "é" * 124, "\ud800" * 124, "a" * 10**5,
+           "a" * 120 + "\ud800" + "b", "a" * 121 + "\ud800" + "b", "ok\udfff"]  # fmt: skip
 
 
 @pytest.mark.parametrize("code", CODES, ids=repr)
@@ -145,6 +147,20 @@ def test_serialize_agrees(code: Any, truncate: Any) -> None:
 def test_serialize_agrees_everywhere(code: int, reason: str, truncate: bool) -> None:
     assert outcome(C_SERIALIZE, code, reason, truncate=truncate) == outcome(
         PY_SERIALIZE, code, reason, truncate=truncate
+    )
+
+
+@given(
+    st.text(st.characters(codec=None, categories=None), max_size=200),
+    st.booleans(),
+)
+def test_serialize_agrees_on_any_str(reason: str, truncate: bool) -> None:
+    # Surrogates included, and lengths on both sides of 123 characters.
+    assert outcome(C_SERIALIZE, 1000, reason, truncate=truncate) == outcome(
+        PY_SERIALIZE, 1000, reason, truncate=truncate
+    )
+    assert frame_outcome(C_ENCODE, 1000, reason, mask_key=b"abcd") == frame_outcome(
+        PY_ENCODE, 1000, reason, mask_key=b"abcd"
     )
 
 

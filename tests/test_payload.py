@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import array
+import contextlib
 import copy
 import pickle
+import sys
+import tracemalloc
+from collections.abc import Callable
 
 import pytest
 
@@ -25,6 +29,7 @@ from closeframe import (
     TruncatedPayloadError,
     UnencodableReasonError,
     UnsendableCodeError,
+    encode_close_frame,
     parse_close_payload,
     serialize_close_payload,
 )
@@ -296,6 +301,75 @@ class TestSerialize:
         assert info.value.position == 2
         with pytest.raises(UnencodableReasonError):
             serialize_close_payload(1000, "\udfff" * 200, truncate=True)
+
+    def test_a_surrogate_only_counts_where_it_is_kept(self) -> None:
+        # truncate=True sends what fits: a lone surrogate in that part is
+        # refused (it takes the 3 bytes "surrogatepass" gives it), one in
+        # the part cut off is never looked at.
+        kept = serialize_close_payload(1000, "a" * 121 + "\ud800" + "b" * 10, truncate=True)
+        assert kept == b"\x03\xe8" + b"a" * 121
+        with pytest.raises(UnencodableReasonError) as info:
+            serialize_close_payload(1000, "a" * 120 + "\ud800" + "b" * 10, truncate=True)
+        assert info.value.position == 120
+        long_tail = "ok" + "\udfff" * 10**6
+        with pytest.raises(UnencodableReasonError) as info:
+            serialize_close_payload(1000, long_tail, truncate=True)
+        assert info.value.position == 2
+
+    def test_too_many_characters_is_too_long_unencoded(self) -> None:
+        with pytest.raises(ReasonTooLongError) as info:
+            serialize_close_payload(1000, "é" * 124)
+        assert (info.value.length, info.value.unit) == (124, "characters")
+        assert "124 characters" in str(info.value)
+        # Even a surrogate does not matter then: no encoding was attempted.
+        with pytest.raises(ReasonTooLongError):
+            serialize_close_payload(1000, "\ud800" * 124)
+        with pytest.raises(ReasonTooLongError) as info:
+            serialize_close_payload(1000, "é" * 62)  # 62 characters, 124 bytes
+        assert (info.value.length, info.value.unit) == (124, "bytes")
+
+    @pytest.mark.parametrize("truncate", [False, True])
+    @pytest.mark.parametrize("character", ["a", "é", "€", "😀", "\ud800"])
+    def test_a_huge_reason_is_never_encoded_whole(self, truncate: bool, character: str) -> None:
+        reason = "ok" + character * 2_000_000
+        size = sys.getsizeof(reason)
+        tracemalloc.start()
+        try:
+            with contextlib.suppress(CloseValueError):
+                serialize_close_payload(1000, reason, truncate=truncate)
+            with contextlib.suppress(CloseValueError):
+                encode_close_frame(1000, reason, mask_key=b"abcd", truncate=truncate)
+            with contextlib.suppress(CloseValueError):
+                Close(1000, reason)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        # Encoding it would take 2 MB or more; a cut reason is 123 bytes.
+        assert peak < 64 * 1024
+        assert sys.getsizeof(reason) == size
+
+    @pytest.mark.parametrize(
+        "reason",
+        ["bye", "é" * 10, "€" * 41, "😀" * 30, "é" * 62, "é" * 10**5, "ok\ud800", "€" * 42],
+        ids=repr,
+    )
+    def test_the_callers_str_does_not_grow(self, reason: str) -> None:
+        # CPython caches a str's UTF-8 inside it once C code asks for it
+        # (PyUnicode_AsUTF8AndSize): the caller's object would grow for
+        # as long as it lives, up to 3 times its size.
+        reason = reason[:1] + reason[1:]  # a fresh str, no cache yet
+        size = sys.getsizeof(reason)
+        calls: list[Callable[[], object]] = [
+            lambda: serialize_close_payload(1000, reason),
+            lambda: serialize_close_payload(1000, reason, truncate=True),
+            lambda: serialize_close_payload(code=4000, reason=reason),
+            lambda: encode_close_frame(1000, reason),
+            lambda: encode_close_frame(1000, reason, mask_key=b"abcd"),
+        ]
+        for call in calls:
+            with contextlib.suppress(CloseValueError):
+                call()
+            assert sys.getsizeof(reason) == size
 
     @pytest.mark.parametrize("code", [True, False, 1000.0, "1000", b"\x03\xe8"])
     def test_wrong_code_type(self, code: object) -> None:

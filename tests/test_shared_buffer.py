@@ -47,7 +47,8 @@ FRAME_AT = 256  # 88 7d 03 e8 + reason: an unmasked 127-byte frame
 HEADER_AT = 512  # 88 05|7d 03 e8 + reason: the length field itself flips
 SIZE = 1024
 CALLS = 150_000
-WRITER_SECONDS = 120  # the writer stops by itself, should this process die
+RACE_SECONDS = 60  # at most, to see the writer's changes
+WRITER_SECONDS = 180  # the writer stops by itself, should this process die
 
 WRITER = """
 import mmap, sys, time
@@ -104,9 +105,16 @@ def check_sound(close: Close | CloseEvent) -> str:
 
 
 def hammer(call: Callable[[], Close | CloseEvent | None]) -> set[str]:
-    """CALLS calls; the set of distinct reasons seen (errors as their class names)."""
+    """The distinct reasons seen (errors as their class names) in CALLS calls or more.
+
+    On a loaded machine the writer may get little time: the calls go on
+    (up to RACE_SECONDS) until they have seen the memory change.
+    """
     seen: set[str] = set()
-    for _ in range(CALLS):
+    calls = 0
+    deadline = time.monotonic() + RACE_SECONDS
+    while calls < CALLS or (not raced(seen) and time.monotonic() < deadline):
+        calls += 1
         try:
             close = call()
         except CloseFrameError as exc:
@@ -114,36 +122,33 @@ def hammer(call: Callable[[], Close | CloseEvent | None]) -> set[str]:
         else:
             assert close is not None
             seen.add(check_sound(close))
+    assert raced(seen), f"the writer changed nothing in {RACE_SECONDS} s"
     return seen
 
 
-def assert_raced(seen: set[str]) -> None:
-    # The writer really ran during the calls: the memory started all "a",
-    # and the calls read it changing.
-    assert any("€" in outcome for outcome in seen)
-    assert len(seen) > 2
+def raced(seen: set[str]) -> bool:
+    # The memory started all "a": the calls read it changing.
+    return any("€" in outcome for outcome in seen) and len(seen) > 2
 
 
 def test_payload_rewritten_while_parsed(tmp_path: Path) -> None:
     with shared_memory(tmp_path) as memory:
         view = memoryview(memory)[PAYLOAD_AT : PAYLOAD_AT + 125]
         try:
-            seen = hammer(lambda: parse_close_payload(view))
-            seen |= hammer(lambda: CloseEvent.from_payload(view, was_clean=True))
+            hammer(lambda: parse_close_payload(view))
+            hammer(lambda: CloseEvent.from_payload(view, was_clean=True))
         finally:
             view.release()
-    assert_raced(seen)
 
 
 def test_frame_rewritten_while_decoded(tmp_path: Path) -> None:
     with shared_memory(tmp_path) as memory:
         view = memoryview(memory)[FRAME_AT : FRAME_AT + 127]
         try:
-            seen = hammer(lambda: decode_close_frame(view, masked=False))
-            seen |= hammer(lambda: read_close_frame(view)[0])
+            hammer(lambda: decode_close_frame(view, masked=False))
+            hammer(lambda: read_close_frame(view)[0])
         finally:
             view.release()
-    assert_raced(seen)
 
 
 def test_length_field_rewritten_while_read(tmp_path: Path) -> None:
@@ -153,7 +158,10 @@ def test_length_field_rewritten_while_read(tmp_path: Path) -> None:
     with shared_memory(tmp_path) as memory:
         view = memoryview(memory)[HEADER_AT : HEADER_AT + 127]
         try:
-            for _ in range(CALLS):
+            calls = 0
+            deadline = time.monotonic() + RACE_SECONDS
+            while calls < CALLS or (len(lengths) < 2 and time.monotonic() < deadline):
+                calls += 1
                 try:
                     close, consumed = read_close_frame(view)
                 except CloseFrameError:

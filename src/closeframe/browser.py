@@ -52,7 +52,7 @@ from .errors import (
     TruncatedPayloadError,
 )
 from .events import CloseEvent
-from .payload import MAX_PAYLOAD_BYTES, Buffer, Close, _view
+from .payload import Buffer, Close, _as_bytes
 
 __all__ = [
     "BROWSER",
@@ -115,11 +115,7 @@ class BrowserPolicy:
 
     def parse(self, data: Buffer) -> Close:
         """Parse a close payload the way Chromium does; raise what makes it fail."""
-        with _view(data, "payload") as view:
-            # Sized before copying: a huge buffer is refused without a copy.
-            if view.nbytes > MAX_PAYLOAD_BYTES:
-                raise PayloadTooLongError(view.nbytes)
-            payload = view.tobytes()
+        payload = _as_bytes(data)
         if not payload:
             return Close(CloseCode.NO_STATUS_RCVD)
         if len(payload) == 1:
@@ -149,12 +145,16 @@ class BrowserPolicy:
         if payload is None:
             return BrowserOutcome(False, CloseEvent.abnormal(), None)
         try:
-            close = self.parse(payload)
+            # Read the caller's bytes once: the echo and the event must
+            # describe the same bytes, whatever the object does on a
+            # second read (a bytes subclass's __bytes__, a buffer rewritten).
+            data = _as_bytes(payload)
+            close = self.parse(data)
         except CloseFrameError as exc:
             reply = _PROTOCOL_ERROR + _FAILURE_REASONS[type(exc)]
             return BrowserOutcome(True, CloseEvent.abnormal(), reply)
         # Chromium echoes what it received: the code and reason, or an empty body.
-        return BrowserOutcome(False, CloseEvent.from_close(close, was_clean=True), bytes(payload))
+        return BrowserOutcome(False, CloseEvent.from_close(close, was_clean=True), data)
 
     def validate_application_close(
         self, code: int | None = None, reason: str | None = None

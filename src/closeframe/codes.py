@@ -285,6 +285,12 @@ MIN_LIBRARY_CODE = 3000
 MIN_PRIVATE_CODE = 4000
 MAX_PRIVATE_CODE = 4999
 MAX_CODE = 65535  # the field is two bytes (RFC 6455 §5.5.1)
+# The payload limits: defined here, beside the codes, because both the
+# errors' messages and the codec (payload.py, which re-exports them) use them.
+#: A control frame's payload is at most 125 bytes (RFC 6455 §5.5).
+MAX_PAYLOAD_BYTES = 125
+#: What is left for the reason after the 2-byte status code.
+MAX_REASON_BYTES = MAX_PAYLOAD_BYTES - 2
 # 1016-2999 are left to extensions (§7.4.2): only a CloseCodec that names
 # them accepts them.
 MIN_EXTENSION_CODE = 1016

@@ -23,7 +23,13 @@ that matters to fuzzers that raise millions.
 
 from __future__ import annotations
 
-from .codes import _SENDABLE_RANGES, _is_extension_code, describe_code
+from .codes import (
+    _SENDABLE_RANGES,
+    MAX_PAYLOAD_BYTES,
+    MAX_REASON_BYTES,
+    _is_extension_code,
+    describe_code,
+)
 
 # typing costs ~4 ms to import (see codes.py): the constructor signatures
 # below are declared for type checkers only, so that no __init__ runs.
@@ -59,13 +65,6 @@ __all__ = [
 _PROTOCOL_ERROR = 1002  # RFC 6455 §7.4.1
 _INVALID_DATA = 1007  # RFC 6455 §8.1: invalid UTF-8 fails with 1007
 
-# The limits live here, not in payload.py, because payload.py imports this
-# module: the messages can then say them without a second copy.
-#: A control frame's payload is at most 125 bytes (RFC 6455 §5.5).
-_MAX_PAYLOAD_BYTES = 125
-#: What is left for the reason after the 2-byte status code.
-_MAX_REASON_BYTES = _MAX_PAYLOAD_BYTES - 2
-
 _TRUNCATE_HINT = "(pass truncate=True to cut it at a code point)"
 _NOT_ON_THE_WIRE = "is not valid on the wire"
 
@@ -93,7 +92,7 @@ class PayloadTooLongError(CloseFrameError):
     def __str__(self) -> str:
         return (
             f"close payload is {self.length} bytes;"
-            f" a control frame carries at most {_MAX_PAYLOAD_BYTES}"
+            f" a control frame carries at most {MAX_PAYLOAD_BYTES}"
         )
 
     @property
@@ -281,10 +280,10 @@ class ReasonTooLongError(CloseValueError):
         if self.unit == "bytes":
             return (
                 f"close reason is {length} bytes in UTF-8;"
-                f" at most {_MAX_REASON_BYTES} fit {_TRUNCATE_HINT}"
+                f" at most {MAX_REASON_BYTES} fit {_TRUNCATE_HINT}"
             )
         return (
-            f"close reason is {length} characters, more than the {_MAX_REASON_BYTES} bytes"
+            f"close reason is {length} characters, more than the {MAX_REASON_BYTES} bytes"
             f" of UTF-8 that fit {_TRUNCATE_HINT}"
         )
 
@@ -368,7 +367,7 @@ class CloseSyntaxError(ApplicationCloseError):
     def __str__(self) -> str:
         return (
             f"{self.dom_exception}: close reason is {self.length} bytes in UTF-8;"
-            f" at most {_MAX_REASON_BYTES} allowed"
+            f" at most {MAX_REASON_BYTES} allowed"
         )
 
     @property
@@ -470,7 +469,7 @@ class ControlFrameTooLongError(InvalidFrameError):
     def __str__(self) -> str:
         return (
             f"length field is {self.length_field}; a control frame's payload is at most"
-            f" {_MAX_PAYLOAD_BYTES} bytes and never uses the extended lengths"
+            f" {MAX_PAYLOAD_BYTES} bytes and never uses the extended lengths"
         )
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 
+from ._record import Record
 from .codes import MAX_CODE, CloseCode, _check_code, describe_code
 from .payload import _MEMBERS, Buffer, Close, _new_tuple, parse_close_payload
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from typing import ClassVar
 
 
-class CloseEvent(tuple[int, str, bool]):
+class CloseEvent(Record, tuple[int, str, bool]):
     """An immutable value shaped like the browser's ``CloseEvent``.
 
     ``CloseEvent()`` has the ``CloseEventInit`` defaults of the WHATWG
@@ -102,17 +103,6 @@ class CloseEvent(tuple[int, str, bool]):
         would be 1006").
         """
         return _ABNORMAL
-
-    def __getnewargs__(self) -> tuple[int, str, bool]:
-        return (self[0], self[1], self[2])
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = tuple.__hash__
 
     def __repr__(self) -> str:
         return f"CloseEvent(code={self[0]!r}, reason={self[1]!r}, was_clean={self[2]!r})"

@@ -112,7 +112,8 @@ def _frame_size(header: bytes, masked: bool | None) -> tuple[int, int]:
     if first & _RSV:
         raise ReservedBitsError((first & _RSV) >> 4)
     is_masked = bool(second & _MASK)
-    if masked is not None and is_masked is not masked:
+    # A truth value, as `if masked:` reads it: 1 and numpy's bool_ too.
+    if masked is not None and is_masked is not bool(masked):
         raise MaskMismatchError(is_masked)
     length = second & _LENGTH
     if length > MAX_PAYLOAD_BYTES:
@@ -129,20 +130,33 @@ def _prefix(data: Buffer) -> tuple[bytes, int]:
 
     Copies at most 131 bytes, however large the caller's buffer, and keeps
     no view of it: the view is released before returning, or raising, so the
-    caller may resize its buffer at once.
+    caller may resize its buffer at once.  Its bytes are read as
+    ``memoryview.tobytes()`` reads them (row-major), as the payload parser
+    reads a payload, whatever the item size, shape or strides.
     """
     if type(data) is bytes:
         return data, len(data)
     with _view(data, "frame") as view:
+        size = view.nbytes
+        if size <= _MAX_FRAME_BYTES:
+            return view.tobytes(), size  # any layout, zero-size items included
+        if view.c_contiguous:
+            # Any shape flattens to bytes without a copy.
+            with view.cast("B") as flat:
+                return flat[:_MAX_FRAME_BYTES].tobytes(), size
         if view.ndim == 1:
-            # Enough whole items to cover the frame, whatever their size.
+            # Strided: enough whole items to cover the frame (items are not
+            # empty here, since the view holds bytes).
             items = -(-_MAX_FRAME_BYTES // view.itemsize)
-            return view[:items].tobytes()[:_MAX_FRAME_BYTES], view.nbytes
-        # memoryview cannot slice several dimensions: flatten the view
-        # without copying.  A strided one (only array libraries make them)
-        # cannot be flattened: cast() raises TypeError, which is the answer.
-        with view.cast("B") as flat:
-            return flat[:_MAX_FRAME_BYTES].tobytes(), view.nbytes
+            return view[:items].tobytes()[:_MAX_FRAME_BYTES], size
+        ndim = view.ndim
+    # memoryview can neither slice several dimensions nor flatten a view that
+    # is not C-contiguous: reading its first bytes would copy all of it.
+    raise TypeError(
+        f"a close frame buffer of over {_MAX_FRAME_BYTES} bytes must be one-dimensional"
+        f" or C-contiguous; this {ndim}-dimensional one is neither"
+        " (pass bytes of its first bytes instead)"
+    )
 
 
 def read_close_frame(data: Buffer, *, masked: bool | None = None) -> tuple[Close | None, int]:

@@ -15,10 +15,13 @@ from itertools import repeat
 from operator import itemgetter
 
 from ._impl import load_speedups
+from ._record import Record
 from .codes import (
     _SENDABLE_RANGES,
     MAX_CODE,
+    MAX_PAYLOAD_BYTES,
     MAX_PRIVATE_CODE,
+    MAX_REASON_BYTES,
     MIN_LIBRARY_CODE,
     PROTOCOL_ONLY_CODES,
     SENDABLE_PROTOCOL_CODES,
@@ -51,10 +54,6 @@ __all__ = [
     "serialize_close_payload",
 ]
 
-#: A control frame's payload is at most 125 bytes (RFC 6455 §5.5).
-MAX_PAYLOAD_BYTES = 125
-#: What is left for the reason after the 2-byte status code.
-MAX_REASON_BYTES = MAX_PAYLOAD_BYTES - 2
 
 # bytes, bytearray, memoryview, or anything else with the buffer protocol.
 Buffer = bytes | bytearray | memoryview
@@ -89,7 +88,7 @@ _MEMBERS: dict[int, int] = {int(member): member for member in CloseCode}
 SENDABLE_CODES = SENDABLE_PROTOCOL_CODES | frozenset(range(MIN_LIBRARY_CODE, MAX_PRIVATE_CODE + 1))
 
 
-class Close(tuple[int, str]):
+class Close(Record, tuple[int, str]):
     """An immutable close payload: ``.code`` and ``.reason``.
 
     ``code`` is a :class:`CloseCode` member when the code is registered.
@@ -99,7 +98,9 @@ class Close(tuple[int, str]):
     The constructor checks only that the value can be spelled as a payload
     (a code in 0-65535, a reason of at most 123 UTF-8 bytes); whether it may
     be *sent* is the serializer's rule.  A ``Close`` unpacks as
-    ``code, reason``, so ``serialize_close_payload(*close)`` works.
+    ``code, reason``, so ``serialize_close_payload(*close)`` works.  It
+    equals only another ``Close``, and its class cannot be changed: the
+    parser shares one prebuilt value per code.
     """
 
     __slots__ = ()
@@ -126,19 +127,6 @@ class Close(tuple[int, str]):
         _encode_reason(reason, truncate=False)
         return _new_tuple(cls, (_MEMBERS.get(code, code), reason))
 
-    def __getnewargs__(self) -> tuple[int, str]:
-        # pickle and copy rebuild through __new__(code, reason).
-        return (self[0], self[1])
-
-    # A Close equals only another Close, never the plain tuple it is built on.
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and tuple.__eq__(self, other)
-
-    def __ne__(self, other: object) -> bool:
-        return not self == other
-
-    __hash__ = tuple.__hash__
-
     def __repr__(self) -> str:
         return f"Close(code={self[0]!r}, reason={self[1]!r})"
 
@@ -148,6 +136,16 @@ class Close(tuple[int, str]):
 
 
 def _encode_reason(reason: str, *, truncate: bool) -> bytes:
+    """The reason in UTF-8, at most 123 bytes, or the error that says why not.
+
+    A reason of more than 123 characters is too long whatever it holds (each
+    character takes a byte or more): it is refused, or cut, without encoding
+    the whole of it, however long it is.
+    """
+    if len(reason) > MAX_REASON_BYTES:
+        if not truncate:
+            raise ReasonTooLongError(len(reason), "characters")
+        reason = _truncated(reason)
     try:
         encoded = reason.encode()
     except UnicodeEncodeError as exc:
@@ -156,12 +154,24 @@ def _encode_reason(reason: str, *, truncate: bool) -> bytes:
         return encoded
     if not truncate:
         raise ReasonTooLongError(len(encoded))
+    return _truncated(reason).encode()
+
+
+def _truncated(reason: str) -> str:
+    """The longest start of *reason* that fits in 123 bytes of UTF-8.
+
+    Only what is kept is ever encoded, and a lone surrogate counts as the 3
+    bytes "surrogatepass" gives it: one in the kept part is still refused
+    (by the caller's strict encode), one in the part cut off is never seen.
+    """
+    # 124 characters make at least 124 bytes: enough to find the cut.
+    encoded = reason[: MAX_REASON_BYTES + 1].encode("utf-8", "surrogatepass")
     # Byte 123 is the first one cut off.  If it continues a character
     # (0b10xxxxxx), that character straddles the limit: back up to its lead byte.
     end = MAX_REASON_BYTES
     while encoded[end] & 0xC0 == 0x80:
         end -= 1
-    return encoded[:end]
+    return encoded[:end].decode("utf-8", "surrogatepass")
 
 
 def _view(data: object, what: str) -> memoryview:
@@ -179,6 +189,15 @@ def _view(data: object, what: str) -> memoryview:
     except TypeError:
         raise TypeError(
             f"close {what} must be bytes, bytearray or memoryview, not {type(data).__name__}"
+        ) from None
+    except (ValueError, BufferError) as exc:
+        # It has the buffer protocol but no bytes to give now: a released
+        # memoryview, a closed mmap, an exporter that refuses.  Not a frame
+        # from the peer, so not a CloseFrameError: the caller passed a dead
+        # object, which is a type of argument the codec cannot read.
+        raise TypeError(
+            f"close {what} must be a readable bytes-like object;"
+            f" this {type(data).__name__} has no bytes to read ({exc})"
         ) from None
 
 
@@ -363,13 +382,16 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
                 if type(reason) is str:
                     if not reason:
                         return head
-                    try:
-                        payload = head + reason.encode()
-                    except UnicodeEncodeError:
-                        pass  # a lone surrogate: the checked path says where
-                    else:
-                        if len(payload) <= MAX_PAYLOAD_BYTES:
-                            return payload
+                    # Over 123 characters is too long unencoded: never
+                    # encode a huge reason only to refuse it.
+                    if len(reason) <= MAX_REASON_BYTES:
+                        try:
+                            payload = head + reason.encode()
+                        except UnicodeEncodeError:
+                            pass  # a lone surrogate: the checked path says where
+                        else:
+                            if len(payload) <= MAX_PAYLOAD_BYTES:
+                                return payload
         return checked(code, reason, truncate)
 
     def checked(code: int | None, reason: str, truncate: bool) -> bytes:
