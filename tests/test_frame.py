@@ -222,3 +222,19 @@ def test_frame_input_types() -> None:
         decode_close_frame("\x88\x00")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="not int"):
         read_close_frame(5)  # type: ignore[arg-type]
+
+
+class ShiftingKey(bytearray):
+    """A key whose bytes() differ at each call, like an array another thread rewrites."""
+
+    calls = 0
+
+    def __bytes__(self) -> bytes:
+        ShiftingKey.calls += 1
+        return bytes((ShiftingKey.calls,)) * 4
+
+
+def test_mask_key_read_once() -> None:
+    # The key in the header is the key the payload was masked with.
+    frame = encode_close_frame(1000, "bye", mask_key=ShiftingKey(b"abcd"))
+    assert decode_close_frame(frame, masked=True) == Close(1000, "bye")

@@ -26,6 +26,7 @@ TESTS = [
     "tests/test_payload.py",
     "tests/test_frame.py",
     "tests/test_shared_buffer.py",
+    "tests/test_buffers.py",
 ]
 
 

@@ -97,8 +97,11 @@ def encode_close_frame(
         return bytes((_FIN | CLOSE_OPCODE, len(payload))) + payload
     if not isinstance(mask_key, bytes | bytearray):
         raise TypeError(f"mask_key must be bytes, not {type(mask_key).__name__}")
+    # One copy of a bytearray key: the key sent and the key applied must be
+    # the same bytes, even if the caller's array changes meanwhile.
+    key = bytes(mask_key)
     header = bytes((_FIN | CLOSE_OPCODE, _MASK | len(payload)))
-    return header + bytes(mask_key) + mask_payload(payload, bytes(mask_key))
+    return header + key + mask_payload(payload, key)
 
 
 def _frame_size(header: bytes, masked: bool | None) -> tuple[int, int]:
