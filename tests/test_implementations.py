@@ -164,6 +164,28 @@ def test_serialize_agrees_on_any_str(reason: str, truncate: bool) -> None:
     )
 
 
+# Characters at each UTF-8 length edge, surrogates and their neighbours.
+SERIALIZE_EDGES = (
+    "\x00\x7f\x80\xff\u0100\u07ff\u0800\ud7ff\ud800\udfff\ue000\uffff\U00010000\U0010ffff"
+)
+
+
+def test_serialize_every_width_at_the_limit() -> None:
+    # The compiled encoder writes UTF-8 itself, one loop per storage width:
+    # each edge character, after text of each width, at every offset where
+    # the reason crosses 123 bytes.
+    for prefix in ("", "é", "€", "😀"):
+        for char in SERIALIZE_EDGES:
+            for fill in range(117, 124):
+                reason = prefix + "a" * (fill - len(prefix.encode())) + char
+                for truncate in (False, True):
+                    expected = outcome(PY_SERIALIZE, 1000, reason, truncate=truncate)
+                    assert outcome(C_SERIALIZE, 1000, reason, truncate=truncate) == expected
+                assert frame_outcome(C_ENCODE, 4000, reason, mask_key=b"abcd") == frame_outcome(
+                    PY_ENCODE, 4000, reason, mask_key=b"abcd"
+                )
+
+
 def test_serialize_argument_forms() -> None:
     forms: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
         ((), {}),

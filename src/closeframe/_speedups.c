@@ -466,16 +466,50 @@ typedef struct {
     PyObject *checked;        /* the Python checked path: checked(code, reason, truncate) */
 } Serializer;
 
-/* The UTF-8 size of a str reason that may be sent (at most 123 bytes, no
- * lone surrogate), or -1 for any other: the checked path says what is wrong.
+/* Encode a str reason that may be sent (at most 123 bytes of UTF-8, no lone
+ * surrogate) into out[REASON_ROOM]: returns its size, or -1 for any other
+ * reason (the checked path says what is wrong).
  *
- * Measured from the str's own storage rather than PyUnicode_AsUTF8AndSize,
- * which would leave a UTF-8 copy cached inside the caller's str for as long
- * as it lives (a million-character Latin-1 string grew from 1 MB to 3 MB),
- * even when the reason is then refused.  A reason of more than 123
- * characters is refused from its length alone. */
+ * Encoded here from the str's own storage rather than through
+ * PyUnicode_AsUTF8AndSize, which would leave a UTF-8 copy cached inside the
+ * caller's str for as long as it lives (a million-character Latin-1 string
+ * grew from 1 MB to 3 MB), even when the reason is then refused.  A reason
+ * of more than 123 characters is refused from its length alone; the others
+ * take at most 4 bytes a character, so `out` has room for any of them and
+ * the loops check no bound: the size is checked once, at the end.  One loop
+ * per storage width keeps the work per character to a compare or two
+ * (RFC 3629 §3). */
+#define REASON_ROOM (4 * MAX_REASON)
+#define ENCODE_REASON(CHAR)                                                 \
+    do {                                                                    \
+        const CHAR *text = (const CHAR *)data;                              \
+        for (Py_ssize_t i = 0; i < length; i++) {                           \
+            Py_UCS4 c = text[i];                                            \
+            if (c < 0x80) {                                                 \
+                out[size++] = (unsigned char)c;                             \
+                continue;                                                   \
+            }                                                               \
+            if (c < 0x800) {                                                \
+                out[size++] = (unsigned char)(0xC0 | c >> 6);               \
+            }                                                               \
+            else if (c < 0x10000) {                                         \
+                if (Py_UNICODE_IS_SURROGATE(c)) {                           \
+                    return -1;                                              \
+                }                                                           \
+                out[size++] = (unsigned char)(0xE0 | c >> 12);              \
+                out[size++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));      \
+            }                                                               \
+            else {                                                          \
+                out[size++] = (unsigned char)(0xF0 | c >> 18);              \
+                out[size++] = (unsigned char)(0x80 | (c >> 12 & 0x3F));     \
+                out[size++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));      \
+            }                                                               \
+            out[size++] = (unsigned char)(0x80 | (c & 0x3F));               \
+        }                                                                   \
+    } while (0)
+
 static Py_ssize_t
-reason_size(PyObject *reason)
+encode_reason(PyObject *reason, unsigned char *out)
 {
 #if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(reason) < 0) { /* a legacy str; none since 3.12 */
@@ -483,68 +517,37 @@ reason_size(PyObject *reason)
         return -1;
     }
 #endif
-    Py_ssize_t length = PyUnicode_GET_LENGTH(reason);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(reason), size = 0;
     if (length > MAX_REASON) {
         return -1; /* every character takes at least one byte */
     }
-    if (PyUnicode_IS_ASCII(reason)) {
-        return length; /* ASCII storage is its own UTF-8 */
-    }
-    int kind = PyUnicode_KIND(reason);
     const void *data = PyUnicode_DATA(reason);
-    Py_ssize_t size = 0;
-    for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (Py_UNICODE_IS_SURROGATE(c)) {
-            return -1;
+    switch (PyUnicode_KIND(reason)) {
+    case PyUnicode_1BYTE_KIND:
+        if (PyUnicode_IS_ASCII(reason)) {
+            memcpy(out, data, (size_t)length); /* ASCII is its own UTF-8 */
+            return length;
         }
-        size += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+        ENCODE_REASON(Py_UCS1);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        ENCODE_REASON(Py_UCS2);
+        break;
+    default:
+        ENCODE_REASON(Py_UCS4);
+        break;
     }
     return size <= MAX_REASON ? size : -1;
 }
 
-/* Write the UTF-8 of a reason reason_size accepted (RFC 3629 §3). */
-static void
-write_reason(PyObject *reason, unsigned char *out)
-{
-    Py_ssize_t length = PyUnicode_GET_LENGTH(reason);
-    if (PyUnicode_IS_ASCII(reason)) {
-        memcpy(out, PyUnicode_1BYTE_DATA(reason), (size_t)length);
-        return;
-    }
-    int kind = PyUnicode_KIND(reason);
-    const void *data = PyUnicode_DATA(reason);
-    for (Py_ssize_t i = 0; i < length; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c < 0x80) {
-            *out++ = (unsigned char)c;
-        }
-        else if (c < 0x800) {
-            *out++ = (unsigned char)(0xC0 | c >> 6);
-            *out++ = (unsigned char)(0x80 | (c & 0x3F));
-        }
-        else if (c < 0x10000) {
-            *out++ = (unsigned char)(0xE0 | c >> 12);
-            *out++ = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-            *out++ = (unsigned char)(0x80 | (c & 0x3F));
-        }
-        else {
-            *out++ = (unsigned char)(0xF0 | c >> 18);
-            *out++ = (unsigned char)(0x80 | (c >> 12 & 0x3F));
-            *out++ = (unsigned char)(0x80 | (c >> 6 & 0x3F));
-            *out++ = (unsigned char)(0x80 | (c & 0x3F));
-        }
-    }
-}
-
 /* The fast path of the serializer, shared with the frame encoder: an exact
  * int or CloseCode (not 1000.0, not True) that may be sent, and a str reason
- * that fits.  Returns 1 with *head (the packed code, borrowed) and *size (the
- * reason's UTF-8 size, for write_reason) set; 0 when the call must take the
- * checked path instead; -1 on an error. */
+ * that fits.  Returns 1 with *head (the packed code, borrowed) set and the
+ * reason's UTF-8 in utf8[0:*size] (utf8 has REASON_ROOM bytes); 0 when the call must take the checked
+ * path instead; -1 on an error. */
 static int
 serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **head,
-                Py_ssize_t *size)
+                unsigned char *utf8, Py_ssize_t *size)
 {
     if (!(PyLong_CheckExact(code) || Py_TYPE(code) == self->code_enum)
         || !PyUnicode_CheckExact(reason)) {
@@ -562,7 +565,7 @@ serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **h
     if (*head == Py_None) {
         return 0;
     }
-    *size = reason_size(reason);
+    *size = encode_reason(reason, utf8);
     return *size >= 0;
 }
 
@@ -604,8 +607,9 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
         reason = empty_str;
     }
     PyObject *head;
+    unsigned char utf8[REASON_ROOM];
     Py_ssize_t size;
-    int fast = serialize_parts(self, code, reason, &head, &size);
+    int fast = serialize_parts(self, code, reason, &head, utf8, &size);
     if (fast < 0) {
         return NULL;
     }
@@ -619,7 +623,7 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
         }
         unsigned char *out = (unsigned char *)PyBytes_AS_STRING(payload);
         memcpy(out, PyBytes_AS_STRING(head), 2);
-        write_reason(reason, out + 2);
+        memcpy(out + 2, utf8, (size_t)size);
         return payload;
     }
     PyObject *call_args[3] = {code, reason, truncate};
@@ -930,8 +934,9 @@ frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject 
         return PyObject_Vectorcall(self->fallback, args, nargsf, kwnames);
     }
     PyObject *head;
+    unsigned char utf8[REASON_ROOM];
     Py_ssize_t size;
-    int fast = serialize_parts(self->serializer, code, reason, &head, &size);
+    int fast = serialize_parts(self->serializer, code, reason, &head, utf8, &size);
     if (fast < 0) {
         return NULL;
     }
@@ -948,7 +953,7 @@ frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject 
     out[0] = FIN | CLOSE_OPCODE;
     out[1] = (unsigned char)payload_size;
     memcpy(out + offset, PyBytes_AS_STRING(head), 2);
-    write_reason(reason, out + offset + 2);
+    memcpy(out + offset + 2, utf8, (size_t)size);
     if (mask_key != Py_None) {
         const unsigned char *key = (const unsigned char *)PyBytes_AS_STRING(mask_key);
         out[1] |= MASK;
