@@ -170,7 +170,7 @@ class TwoFacedBytes(bytes):
 
 def test_outcome_reads_the_payload_once() -> None:
     # The echo and the event describe the same bytes: the buffer's.
-    error_event, event, reply = BROWSER.outcome(TwoFacedBytes(b"\x03\xe8bye"))
+    error_event, event, reply, _ = BROWSER.outcome(TwoFacedBytes(b"\x03\xe8bye"))
     assert not error_event
     assert event == CloseEvent(1000, "bye", was_clean=True)
     assert reply == b"\x03\xe8bye"
@@ -179,7 +179,8 @@ def test_outcome_reads_the_payload_once() -> None:
 
 @given(st.binary(max_size=130))
 def test_every_failure_answers_1002(payload: bytes) -> None:
-    error_event, close_event, reply = predict_browser_outcome(payload)
+    error_event, close_event, reply, uncertain = predict_browser_outcome(payload)
+    assert not uncertain
     assert reply is not None
     if error_event:
         assert close_event == ABNORMAL
@@ -245,10 +246,16 @@ def test_reason_without_code_throws_in_chromium(reason: str) -> None:
     )
 
 
-@pytest.mark.parametrize("code", [1000.0, True])
+@pytest.mark.parametrize("code", ["1000", True, b"\x03\xe8"])
 def test_application_close_wrong_type(code: object) -> None:
     with pytest.raises(TypeError):
         validate_browser_close(code, None)  # type: ignore[arg-type]
+
+
+def test_application_close_takes_javascript_numbers() -> None:
+    # A float is a JavaScript number: Chromium cuts the fraction off.
+    assert validate_browser_close(1000.0) == Close(1000)
+    assert validate_browser_close(3000.9) == Close(3000)
 
 
 def test_checked_with_names_the_browser() -> None:
