@@ -54,7 +54,12 @@ nitpick_ignore_regex = [
         r"|BaseException)",
     ),
     (r"py:.*", r"(enum\.)?(Enum|IntEnum)"),
-    (r"py:.*", r"(collections\.abc\.|typing\.)?(Callable|Iterable|Sequence|NamedTuple|ClassVar)"),
+    (
+        r"py:.*",
+        r"(collections\.abc\.|typing\.)?(Callable|Iterable|Mapping|Sequence|NamedTuple|ClassVar)",
+    ),
+    # Private names in signatures (a policy's table row): not part of the API.
+    (r"py:.*", r"closeframe\.(\w+\.)*_\w+"),
     # wsproto and hypothesis are optional, with no inventory here.
     (r"py:.*", r"wsproto\..*"),
     (r"py:.*", r"hypothesis\..*"),
@@ -67,15 +72,3 @@ exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
 
 html_theme = "furo"
 html_title = f"closeframe {release}"
-
-
-def _public_bases(app: object, name: str, obj: object, options: object, bases: list[type]) -> None:
-    # Close and CloseEvent share a private base (closeframe._record.Record)
-    # that is not part of the API: show the tuple they are, not the helper.
-    bases[:] = [base for base in bases if not base.__module__.startswith("closeframe._")] or [
-        tuple
-    ]
-
-
-def setup(app: object) -> None:
-    app.connect("autodoc-process-bases", _public_bases)  # type: ignore[attr-defined]

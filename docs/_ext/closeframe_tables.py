@@ -23,7 +23,8 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 import closeframe
-from closeframe import CloseCode, code_info, code_range, is_script_allowed, is_sendable
+from closeframe import CloseCode, CloseEvent, code_info, code_range, is_script_allowed, is_sendable
+from closeframe.browser import ENGINES, STRICT, BrowserOutcome, BrowserPolicy
 
 # The ranges of RFC 6455 §7.4.2 (the last is bounded by the 2-byte field, §5.5.1).
 RANGES = [(0, 999), (1000, 2999), (3000, 3999), (4000, 4999), (5000, 65535)]
@@ -132,6 +133,113 @@ def ranges_table() -> list[str]:
     return _table("The close-code ranges (RFC 6455 §7.4.2)", header, rows, "12 48 20 20")
 
 
+def _frame(payload: bytes, first: int = 0x88, length_form: bytes | None = None) -> bytes:
+    """A server's frame: unmasked, FIN and close opcode unless *first* says otherwise."""
+    length = bytes((len(payload),)) if length_form is None else length_form
+    return bytes((first,)) + length + payload
+
+
+# (what the server sends, its byte stream or None, what it then does with TCP,
+# and for a class of codes every code the row stands for).
+_BYE = _frame(b"\x03\xe8bye")
+BROWSER_ROWS: list[tuple[str, bytes | None, str, list[int]]] = [
+    ("1000-1003, 1007-1011, 3000-4999", None, "after-reply",
+     [*range(1000, 1004), *range(1007, 1012), *range(3000, 5000)]),
+    ("1012-1014", None, "after-reply", [1012, 1013, 1014]),
+    ("1004", None, "after-reply", [1004]),
+    ("1005, 1006, 1015", None, "after-reply", [1005, 1006, 1015]),
+    ("0", None, "after-reply", [0]),
+    ("1-999, 1016-2999, 5000-65535", None, "after-reply",
+     [*range(1, 1000), *range(1016, 3000), *range(5000, 65536)]),
+    ("an empty close", _frame(b""), "after-reply", []),
+    ("a 1-byte payload", _frame(b"\x03"), "after-reply", []),
+    ("a reason that is not UTF-8", _frame(b"\x03\xe8\xff"), "after-reply", []),
+    ("a NUL in the reason", _frame(b"\x03\xe8a\x00b"), "after-reply", []),
+    ("a 126-byte payload", _frame(b"\x03\xe8" + b"a" * 124, length_form=b"\x7e\x00\x7e"),
+     "after-reply", []),
+    ("125 bytes in the 16-bit length form",
+     _frame(b"\x03\xe8" + b"a" * 123, length_form=b"\x7e\x00\x7d"), "after-reply", []),
+    ("a masked close", b"\x88\x85\x00\x00\x00\x00\x03\xe8bye", "after-reply", []),
+    ("RSV1 set", _frame(b"\x03\xe8bye", first=0xC8), "after-reply", []),
+    ("FIN clear", _frame(b"\x03\xe8bye", first=0x08), "after-reply", []),
+    ("a text frame after the close", _BYE + b"\x81\x04late", "after-reply", []),
+    ("a second close after the close", _BYE + _frame(b"\x03\xe9"), "after-reply", []),
+    ("1000 \"bye\", then TCP half-closed", _BYE, "fin", []),
+    ("1000 \"bye\", then TCP closed", _BYE, "close", []),
+    ("1000 \"bye\", then TCP reset", _BYE, "rst", []),
+    ("nothing; TCP closed", None, "close", []),
+    ("nothing; TCP reset", None, "rst", []),
+]  # fmt: skip
+
+
+def _shown(reason: str) -> str:
+    # A NUL or another control character, shown as an escape.
+    return _text(reason if reason.isprintable() else reason.encode("unicode_escape").decode())
+
+
+def _reply_text(reply: bytes | None) -> str:
+    if reply is None:
+        return "no close frame reaches the server"
+    if not reply:
+        return "sends an empty close"
+    code = int.from_bytes(reply[:2], "big")
+    reason = reply[2:].decode()
+    return f"sends {code}" + (f' "{_shown(reason)}"' if reason else "")
+
+
+def _outcome_text(outcome: BrowserOutcome, code_class: bool) -> str:
+    event = outcome.close_event
+    if event == CloseEvent.abnormal():
+        seen = "page sees 1006"
+    else:
+        seen = "page sees the code" if code_class else f"page sees {int(event.code)}"
+        if event.reason:
+            seen += f' "{_shown(event.reason)}"'
+    parts = ["**error** event" if outcome.error_event else "", seen]
+    parts.append("clean" if event.was_clean else "not clean")
+    reply = outcome.reply
+    if code_class and reply is not None and event != CloseEvent.abnormal():
+        parts.append("sends an empty close" if not reply else "echoes it")
+    else:
+        parts.append(_reply_text(reply))
+    text = ", ".join(part for part in parts if part)
+    if outcome.uncertain:
+        text += " (varies between runs: " + ", ".join(sorted(outcome.uncertain)) + ")"
+    return text
+
+
+def _row_outcome(policy: BrowserPolicy, stream: bytes | None, mode: str, codes: list[int]) -> str:
+    if not codes:
+        return _outcome_text(policy.receive(stream, server_closes=mode), code_class=False)  # type: ignore[arg-type]
+    # A class of codes: every code must get the same answer, else the row lies.
+    answers = set()
+    for code in codes:
+        outcome = policy.receive(_frame(code.to_bytes(2, "big")))
+        answers.add(_outcome_text(outcome, code_class=True))
+    if len(answers) != 1:
+        raise ValueError(f"{policy!r} answers the codes of one row differently: {answers}")
+    return answers.pop()
+
+
+def browsers_table() -> list[str]:
+    rows = []
+    strict = STRICT
+    for label, stream, mode, codes in BROWSER_ROWS:
+        reference = _row_outcome(strict, stream, mode, codes)
+        cells = [reference]
+        for policy in ENGINES.values():
+            cell = _row_outcome(policy, stream, mode, codes)
+            cells.append(cell if cell == reference else f"**≠** {cell}")
+        rows.append([_text(label), *cells])
+    header = [
+        "The server sends",
+        "RFC 6455, strictly",
+        *(p.CHECKED_WITH for p in ENGINES.values()),
+    ]
+    return _table("What the page sees, and what the browser sends back", header, rows,
+                  "16 21 21 21 21")  # fmt: skip
+
+
 class _GeneratedTable(SphinxDirective):
     has_content = False
     build = staticmethod(codes_table)
@@ -149,6 +257,10 @@ class CodesTable(_GeneratedTable):
 
 class RangesTable(_GeneratedTable):
     build = staticmethod(ranges_table)
+
+
+class BrowsersTable(_GeneratedTable):
+    build = staticmethod(browsers_table)
 
 
 def resolve_reexport(
@@ -181,16 +293,26 @@ def resolve_reexport(
 def hide_private_bases(
     app: Sphinx, name: str, obj: object, options: object, bases: list[type]
 ) -> None:
-    """Show ``tuple`` instead of a private namedtuple base such as ``_CodeInfoFields``."""
+    """Show ``tuple`` instead of a private tuple base.
+
+    Such as a namedtuple's ``_CodeInfoFields``, or ``closeframe._record.Record``
+    under Close and CloseEvent.
+    """
     bases[:] = [
-        tuple if base.__name__.startswith("_") and issubclass(base, tuple) else base
+        tuple
+        if isinstance(base, type)
+        and issubclass(base, tuple)
+        and (base.__name__.startswith("_") or base.__module__.startswith("closeframe._"))
+        else base
         for base in bases
     ]
+    bases[:] = list(dict.fromkeys(bases))  # Record and tuple[...] both become tuple
 
 
 def setup(app: Sphinx) -> dict[str, object]:
     app.add_directive("closeframe-codes-table", CodesTable)
     app.add_directive("closeframe-ranges-table", RangesTable)
+    app.add_directive("closeframe-browsers-table", BrowsersTable)
     app.connect("missing-reference", resolve_reexport)
     app.connect("autodoc-process-bases", hide_private_bases)
     return {"version": closeframe.__version__, "parallel_read_safe": True}

@@ -11,7 +11,7 @@ never the default.
 
 :data:`ENGINES` maps ``"chromium"``, ``"firefox"`` and ``"webkit"`` to one
 :class:`BrowserPolicy` each, all built from one shared core and one table of
-the ways the engines differ (:data:`_RULES` below).  Each was checked against
+the ways the engines differ (``_RULES`` below).  Each was checked against
 the engine build named by its :attr:`~BrowserPolicy.CHECKED_WITH`, by
 ``tests/browser/`` in real browsers.  The WebKit policy is WebKitGTK's: its
 network layer is libsoup, not the one Safari uses on Apple's systems.
@@ -41,7 +41,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
-from .application import _to_usv_string
+from .application import _to_usv_string, validate_application_close
 from .codes import (
     MAX_CODE,
     MAX_PAYLOAD_BYTES,
@@ -50,6 +50,7 @@ from .codes import (
     CloseCode,
     _check_code,
     is_script_allowed,
+    is_sendable,
 )
 from .errors import (
     CloseFrameError,
@@ -67,6 +68,7 @@ __all__ = [
     "CHECKED_WITH",
     "ENGINES",
     "SERVER_CLOSES",
+    "STRICT",
     "BrowserOutcome",
     "BrowserPolicy",
     "predict_browser_close_event",
@@ -104,7 +106,7 @@ class BrowserOutcome(NamedTuple):
 # -- the table of differences ---------------------------------------------------
 
 # Why a browser fails the connection.  Each engine answers each failure with
-# its own close frame, or none (see _Rules.failure_reasons).
+# its own close frame, or none (see _Rules.failure_replies).
 _FAILURES = (
     "reserved-bits",  # RSV1-3 set, no extension agreed (§5.2)
     "opcode",  # a reserved opcode (§5.2)
@@ -148,8 +150,8 @@ class _Rules(NamedTuple):
     reason_ends_at_nul: bool
     #: A masked frame from the server is unmasked and read, not refused.
     accepts_masked: bool
-    #: The reason after 1002 for each failure, or None: no close frame is sent.
-    failure_reasons: Mapping[str, bytes] | None
+    #: The payload it sends back for each failure, or None: it sends no close frame.
+    failure_replies: Mapping[str, bytes] | None
     #: Any frame after the close (data, ping, a second close) fails the connection.
     fails_after_close: bool
     #: What the page sees per server_closes mode other than "after-reply".
@@ -158,9 +160,9 @@ class _Rules(NamedTuple):
     error_on_reset: bool
     #: WebIDL ``[Clamp] unsigned short`` of a finite number already in 0-65535.
     round_code: Callable[[float], int]
-    #: ``close(undefined, reason)``: throw InvalidAccessError (code 0), or
-    #: send an empty close frame (the reason dropped).
-    undefined_code_with_reason: Literal["throw", "empty"]
+    #: ``close(undefined, reason)``: throw InvalidAccessError (code 0), send
+    #: an empty close frame (the reason dropped), or send 1000 and the reason.
+    undefined_code_with_reason: Literal["throw", "empty", "1000"]
     #: ``close(undefined, reason)`` checks the reason's length too.
     checks_reason_without_code: bool
 
@@ -205,15 +207,18 @@ _RULES: dict[str, _Rules] = {
         accepts_masked=False,
         # Chromium's own words (net/websockets/websocket_channel.cc); they may
         # change between versions, and tests/browser/ checks them.
-        failure_reasons={
-            "reserved-bits": b"Invalid reserved bit",
-            "opcode": b"Unknown opcode",
-            "fragmented": b"WebSocket Protocol Error",
-            "length": b"WebSocket Protocol Error",
-            "masked": b"Masked frame from server",
-            "one-byte": b"",
-            "code": b"",
-            "utf-8": b"Invalid UTF-8 in Close frame",
+        failure_replies={
+            failure: _PROTOCOL_ERROR + reason
+            for failure, reason in {
+                "reserved-bits": b"Invalid reserved bit",
+                "opcode": b"Unknown opcode",
+                "fragmented": b"WebSocket Protocol Error",
+                "length": b"WebSocket Protocol Error",
+                "masked": b"Masked frame from server",
+                "one-byte": b"",
+                "code": b"",
+                "utf-8": b"Invalid UTF-8 in Close frame",
+            }.items()
         },
         fails_after_close=True,
         tcp=_CHROMIUM_TCP,
@@ -231,7 +236,7 @@ _RULES: dict[str, _Rules] = {
         not_echoed=frozenset({0, *PROTOCOL_ONLY_CODES}),
         reason_ends_at_nul=False,
         accepts_masked=True,
-        failure_reasons=None,
+        failure_replies=None,
         fails_after_close=False,
         tcp={
             "fin": _TcpRule(False, "unclean", replies=False),
@@ -254,7 +259,7 @@ _RULES: dict[str, _Rules] = {
         not_echoed=frozenset(),
         reason_ends_at_nul=True,
         accepts_masked=False,
-        failure_reasons=dict.fromkeys(_FAILURES, b""),
+        failure_replies=dict.fromkeys(_FAILURES, _PROTOCOL_ERROR),
         fails_after_close=False,
         tcp={
             "fin": _TcpRule(False, "clean", replies=True),
@@ -272,6 +277,37 @@ _RULES: dict[str, _Rules] = {
         checks_reason_without_code=False,
     ),
 }
+
+
+# The RFC and the WHATWG standard read strictly, as the default parser reads
+# them: the reference the engines are compared with (STRICT), not an engine.
+_STRICT_RULES = _Rules(
+    name="strict",
+    checked_with="RFC 6455 and the WHATWG WebSockets standard, read strictly",
+    accepts_code=is_sendable,
+    one_byte_is_empty=False,
+    empty_reply=b"",
+    not_echoed=frozenset(),
+    reason_ends_at_nul=False,
+    accepts_masked=False,
+    # §7.4.1: 1002 for a protocol error; §8.1: 1007 for a reason not UTF-8.
+    failure_replies={**dict.fromkeys(_FAILURES, _PROTOCOL_ERROR), "utf-8": b"\x03\xef"},
+    # §5.5.1: frames after a close are not for the application, which still
+    # sees the close (ClosingHandshake.discard_incoming).
+    fails_after_close=False,
+    tcp={
+        # The close arrived and was answered: the handshake is complete
+        # (WHATWG: closed cleanly), whenever the server then closes.  A reset
+        # is not a clean close of TCP.
+        "fin": _TcpRule(False, "clean", replies=True),
+        "close": _TcpRule(False, "clean", replies=False),
+        "rst": _TcpRule(False, "unclean", replies=False),
+    },
+    error_on_reset=False,
+    round_code=_round_half_even,
+    undefined_code_with_reason="1000",
+    checks_reason_without_code=True,
+)
 
 
 # -- the shared core --------------------------------------------------------------
@@ -330,7 +366,7 @@ class BrowserPolicy:
 
     @property
     def name(self) -> str:
-        """``"chromium"``, ``"firefox"`` or ``"webkit"``."""
+        """``"chromium"``, ``"firefox"``, ``"webkit"``, or ``"strict"``."""
         return self._rules.name
 
     @property
@@ -339,7 +375,9 @@ class BrowserPolicy:
         return self._rules.checked_with
 
     def __repr__(self) -> str:
-        return "BROWSER" if self is BROWSER else f"ENGINES[{self.name!r}]"
+        if self is BROWSER:
+            return "BROWSER"
+        return "STRICT" if self is STRICT else f"ENGINES[{self.name!r}]"
 
     def parse(self, data: Buffer) -> Close:
         """Parse a close payload the way this engine does; raise what makes it fail."""
@@ -436,8 +474,8 @@ class BrowserPolicy:
         return None
 
     def _fail(self, failure: str, server_closes: ServerCloses) -> BrowserOutcome:
-        reasons = self._rules.failure_reasons
-        reply = None if reasons is None else _PROTOCOL_ERROR + reasons[failure]
+        replies = self._rules.failure_replies
+        reply = None if replies is None else replies[failure]
         if server_closes in ("close", "rst"):
             reply = None  # nothing the browser writes reaches a closed server
         return BrowserOutcome(True, CloseEvent.abnormal(), reply)
@@ -500,6 +538,8 @@ class BrowserPolicy:
                 return Close(CloseCode.NO_STATUS_RCVD)
             if rules.undefined_code_with_reason == "throw":
                 raise InvalidAccessError(0)  # [Clamp] converts undefined to 0
+            if rules.undefined_code_with_reason == "1000":
+                return validate_application_close(None, reason)
             if rules.checks_reason_without_code:
                 self._reason(reason)
             return Close(CloseCode.NO_STATUS_RCVD)
@@ -549,6 +589,9 @@ def _failure_of(error: CloseFrameError) -> str:
 ENGINES: Mapping[str, BrowserPolicy] = {
     name: BrowserPolicy(rules) for name, rules in _RULES.items()
 }
+#: RFC 6455 and the WHATWG standard, read strictly, in the shape of an
+#: engine's policy: what the engines are compared with.
+STRICT = BrowserPolicy(_STRICT_RULES)
 #: The Chromium policy (the only one before Firefox and WebKit were measured).
 BROWSER = ENGINES["chromium"]
 #: The Chromium build :data:`BROWSER` was checked against.
