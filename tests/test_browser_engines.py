@@ -15,9 +15,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from closeframe import Close, CloseEvent, CloseSyntaxError, InvalidAccessError
-from closeframe.browser import BROWSER, ENGINES, SERVER_CLOSES, BrowserOutcome, BrowserPolicy
+from closeframe import (
+    Close,
+    CloseEvent,
+    CloseFrameError,
+    CloseSyntaxError,
+    InvalidAccessError,
+    parse_close_payload,
+    validate_application_close,
+)
+from closeframe.browser import (
+    BROWSER,
+    ENGINES,
+    SERVER_CLOSES,
+    STRICT,
+    BrowserOutcome,
+    BrowserPolicy,
+)
 
 OBSERVATIONS = json.loads(
     (Path(__file__).parent.parent / "tools" / "browser_lab" / "observations.json").read_text()
@@ -221,3 +238,41 @@ def test_a_failure_answer_never_reaches_a_closed_server(engine: str, server_clos
         assert outcome.close_event.code == 1006  # Firefox lets 1006 through
     else:
         assert outcome == BrowserOutcome(True, CloseEvent.abnormal(), None)
+
+
+@given(st.binary(max_size=130))
+def test_strict_is_the_strict_parser(payload: bytes) -> None:
+    # STRICT, the docs' reference column, answers as parse_close_payload.
+    outcome = STRICT.outcome(payload)
+    try:
+        close = parse_close_payload(payload)
+    except CloseFrameError as exc:
+        assert outcome == BrowserOutcome(
+            True, CloseEvent.abnormal(), exc.close_code.to_bytes(2, "big")
+        )
+    else:
+        assert outcome == BrowserOutcome(
+            False, CloseEvent.from_close(close, was_clean=True), payload
+        )
+
+
+@pytest.mark.parametrize("code", [None, 1000, 1001, 3000, 4999, 5000])
+@pytest.mark.parametrize("reason", [None, "", "bye", "x" * 124])
+def test_strict_close_is_the_whatwg_close(code: int | None, reason: str | None) -> None:
+    try:
+        expected: object = validate_application_close(code, reason)
+    except ValueError as exc:
+        expected = type(exc)
+    try:
+        got: object = STRICT.validate_application_close(code, reason)
+    except ValueError as exc:
+        got = type(exc)
+    assert got == expected
+
+
+def test_reprs() -> None:
+    assert repr(STRICT) == "STRICT"
+    assert repr(BROWSER) == "BROWSER"
+    assert repr(ENGINES["webkit"]) == "ENGINES['webkit']"
+    assert STRICT.name == "strict"
+    assert "RFC 6455" in STRICT.CHECKED_WITH
