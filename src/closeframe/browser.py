@@ -190,11 +190,6 @@ def _libsoup_code(code: int) -> bool:
     return 1000 <= code <= 1003 or 1007 <= code <= 1011 or 3000 <= code <= 4999
 
 
-_CHROMIUM_TCP = {
-    "fin": _TcpRule(False, "clean", replies=True),
-    "close": _TcpRule(False, "clean", replies=False),
-    "rst": _TcpRule(False, "abnormal", replies=False),
-}
 _RULES: dict[str, _Rules] = {
     "chromium": _Rules(
         name="chromium",
@@ -221,7 +216,11 @@ _RULES: dict[str, _Rules] = {
             }.items()
         },
         fails_after_close=True,
-        tcp=_CHROMIUM_TCP,
+        tcp={
+            "fin": _TcpRule(False, "clean", replies=True),
+            "close": _TcpRule(False, "clean", replies=False),
+            "rst": _TcpRule(False, "abnormal", replies=False),
+        },
         error_on_reset=False,
         round_code=_truncate,
         undefined_code_with_reason="throw",
