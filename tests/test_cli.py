@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -14,7 +15,15 @@ from typing import Any
 import pytest
 
 import closeframe
-from closeframe import CloseCode
+import closeframe.browser
+from closeframe import (
+    CloseCode,
+    CloseEvent,
+    CloseFrameError,
+    decode_close_frame,
+    parse_close_payload,
+)
+from closeframe.browser import ENGINES, STRICT, BrowserOutcome
 from closeframe.cli import main
 
 # Written out here, independently of the registry under test.
@@ -790,6 +799,304 @@ def test_decode_invalid_frames(
     assert result["close_code"] == close_code
 
 
+# --- decode --browsers -------------------------------------------------------------
+
+# The expected engine columns come from closeframe.browser itself, never from
+# this file: the command must show its predictions, whatever they are.
+POLICIES = ["strict", *ENGINES]
+Outcome = tuple[bool, CloseEvent, "bytes | None"]
+
+
+def strict_outcome(data: bytes, *, frame: bool) -> tuple[bool, Outcome]:
+    """(valid, outcome) of a strict client: echo a valid close, fail an invalid one."""
+    try:
+        close = decode_close_frame(data) if frame else parse_close_payload(data)
+    except CloseFrameError as exc:
+        return False, (True, CloseEvent.abnormal(), exc.close_code.to_bytes(2, "big"))
+    # An empty payload (read as 1005) is echoed empty.
+    no_code = close.code == CloseCode.NO_STATUS_RCVD
+    echo = b"" if no_code else close.code.to_bytes(2, "big") + close.reason.encode()
+    return True, (False, CloseEvent.from_close(close, was_clean=True), echo)
+
+
+def engine_outcome(name: str, data: bytes, *, frame: bool) -> BrowserOutcome:
+    policy = ENGINES[name]
+    return policy.receive(data) if frame else policy.outcome(data)
+
+
+def differing(got: Outcome, want: Outcome) -> list[str]:
+    fields = ["error_event", "close_event", "reply"]
+    return [field for field, a, b in zip(fields, got, want, strict=True) if a != b]
+
+
+def table_rows(out: str) -> dict[str, list[str]]:
+    """Each policy's row, cut into its cells at the header's column starts."""
+    lines = out.splitlines()
+    header = lines[0]
+    starts = [header.index(title) for title in ("error event", "close event", "reply")]
+    bounds = [0, *starts, None]
+    rows = {}
+    for line in lines[1 : 1 + len(POLICIES)]:
+        cells = [line[a:b].strip() for a, b in itertools.pairwise(bounds)]
+        rows[cells[0]] = cells[1:]
+    assert list(rows) == POLICIES
+    return rows
+
+
+def expected_cells(outcome: Outcome) -> list[str]:
+    error_event, event, reply = outcome
+    name = CloseCode(event.code).name if event.code in REGISTERED else None
+    words = [str(int(event.code)), *([name] if name else []), repr(event.reason)]
+    close = " ".join([*words, "clean" if event.was_clean else "unclean"])
+    if reply is None:
+        sent = "none"
+    elif reply == b"":
+        sent = "empty"
+    else:
+        code = int.from_bytes(reply[:2], "big")
+        sent = f"{reply.hex()} ({code} {reply[2:].decode()!r})"
+    return ["yes" if error_event else "no", close, sent]
+
+
+def assert_browsers_text(
+    capsys: pytest.CaptureFixture[str], hex_data: str, *, frame: bool = False
+) -> str:
+    data = bytes.fromhex(hex_data)
+    valid, strict = strict_outcome(data, frame=frame)
+    argv = ["decode", "--browsers", *(["--frame"] if frame else []), hex_data]
+    status, out, err = run(capsys, *argv)
+    assert status == (0 if valid else 1)
+    assert err == ""
+    rows = table_rows(out)
+    assert rows["strict"] == expected_cells(strict)
+    marked = False
+    for name in ENGINES:
+        outcome = engine_outcome(name, data, frame=frame)
+        got: Outcome = (outcome.error_event, outcome.close_event, outcome.reply)
+        cells = expected_cells(got)
+        for index, field in enumerate(["error_event", "close_event", "reply"]):
+            if field in differing(got, strict):
+                cells[index] += " *"
+                marked = True
+        assert rows[name] == cells, name
+        assert f"  {name:<10}{ENGINES[name].CHECKED_WITH}" in out.splitlines()
+    assert ("* differs from the strict answer" in out.splitlines()) is marked
+    assert "checked with:" in out.splitlines()
+    # The strict verdict is decode's own, line for line.
+    plain = ["decode", *(["--frame"] if frame else []), hex_data]
+    main(plain)
+    verdict = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith(("valid:", "answer:"))
+    ]
+    assert verdict
+    assert all(line in out.splitlines() for line in verdict)
+    return out
+
+
+def assert_browsers_json(
+    capsys: pytest.CaptureFixture[str], hex_data: str, *, frame: bool = False
+) -> dict[str, Any]:
+    data = bytes.fromhex(hex_data)
+    valid, strict = strict_outcome(data, frame=frame)
+    argv = ["decode", "--browsers", *(["--frame"] if frame else []), hex_data]
+    status, result = run_json(capsys, *argv)
+    assert status == (0 if valid else 1)
+    assert set(result) == {"frame" if frame else "payload", "length", "strict", "engines"}
+    assert result["frame" if frame else "payload"] == data.hex()
+    assert result["length"] == len(data)
+    assert result["strict"]["valid"] is valid
+    assert (result["strict"]["close_code"] is None) is valid
+    assert (result["strict"]["error"] is None) is valid
+    assert_outcome_json(result["strict"], strict)
+    if not frame:
+        # The docs' reference column answers a payload alike.
+        reference = STRICT.outcome(data)
+        assert (reference.error_event, reference.close_event, reference.reply) == strict
+    assert list(result["engines"]) == list(ENGINES)
+    for name, fields in result["engines"].items():
+        outcome = engine_outcome(name, data, frame=frame)
+        got: Outcome = (outcome.error_event, outcome.close_event, outcome.reply)
+        assert_outcome_json(fields, got)
+        assert fields["differs"] == differing(got, strict)
+        assert fields["uncertain"] == sorted(outcome.uncertain)
+        assert fields["checked_with"] == ENGINES[name].CHECKED_WITH
+    return result
+
+
+def assert_outcome_json(fields: dict[str, Any], outcome: Outcome) -> None:
+    error_event, event, reply = outcome
+    assert fields["error_event"] is error_event
+    assert fields["close_event"] == {
+        "code": int(event.code),
+        "name": CloseCode(event.code).name if event.code in REGISTERED else None,
+        "reason": event.reason,
+        "was_clean": event.was_clean,
+    }
+    if reply is None:
+        assert fields["reply"] is None
+    else:
+        assert fields["reply"] == {
+            "payload": reply.hex(),
+            "code": int.from_bytes(reply[:2], "big") if reply else None,
+            "reason": reply[2:].decode(),
+        }
+
+
+def test_browsers_valid_payload(capsys: pytest.CaptureFixture[str]) -> None:
+    out = assert_browsers_text(capsys, "03e8627965")
+    assert "valid:   yes, this payload may appear on the wire" in out.splitlines()
+    assert out.splitlines()[0].split() == ["policy", "error", "event", "close", "event", "reply"]
+    result = assert_browsers_json(capsys, "03e8627965")
+    assert result["strict"]["close_event"]["reason"] == "bye"
+    assert result["strict"]["reply"] == {"payload": "03e8627965", "code": 1000, "reason": "bye"}
+
+
+# Payloads on which closeframe.browser says at least one engine departs from
+# the strict answer: 1012 (a code libsoup never took), 1005 on the wire, an
+# empty payload, code 0, 2000 (unregistered), a reason that is not UTF-8, a
+# NUL in the reason, one byte, a masked frame, a frame after the close.
+DISAGREEMENTS = ["03f4", "03ed", "", "0000", "07d0776879", "03e8ff", "03e800627965", "03"]
+
+
+@pytest.mark.parametrize("hex_data", DISAGREEMENTS)
+def test_browsers_disagreements(capsys: pytest.CaptureFixture[str], hex_data: str) -> None:
+    data = bytes.fromhex(hex_data)
+    _, strict = strict_outcome(data, frame=False)
+    departures = []
+    for name in ENGINES:
+        outcome = engine_outcome(name, data, frame=False)
+        if differing((outcome.error_event, outcome.close_event, outcome.reply), strict):
+            departures.append(name)
+    assert departures  # else this payload shows nothing here
+    out = assert_browsers_text(capsys, hex_data)
+    assert "* differs from the strict answer" in out.splitlines()
+    result = assert_browsers_json(capsys, hex_data)
+    assert [name for name, fields in result["engines"].items() if fields["differs"]] == departures
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        ["880203e8"],  # unmasked, from a server
+        [MASKED_BYE],  # masked: refused or read, engine by engine
+        ["8800"],
+        ["880303e8ff"],
+        ["0800"],  # FIN clear
+        [""],  # nothing at all: the server just closed TCP
+    ],
+)
+def test_browsers_frame(capsys: pytest.CaptureFixture[str], frames: list[str]) -> None:
+    assert_browsers_text(capsys, "".join(frames), frame=True)
+    assert_browsers_json(capsys, "".join(frames), frame=True)
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        ["8900", "880203e8"],  # a ping, then the close
+        ["880203e8", "880203e9"],  # two closes
+        ["880203e8", "810162"],  # a text message after the close
+        ["880503e8", "627965"],  # one frame given in two pieces
+    ],
+)
+def test_browsers_stream(capsys: pytest.CaptureFixture[str], frames: list[str]) -> None:
+    # The engines read the server's whole byte stream; the strict answer is
+    # decode --frame's, which reads exactly one close frame.  The stream may
+    # be given in pieces, as any hex is.
+    status, out, err = run(capsys, "decode", "--browsers", "--frame", *frames)
+    assert err == ""
+    joined = "".join(frames)
+    status_joined, out_joined, _ = run(capsys, "decode", "--browsers", "--frame", joined)
+    assert (status, out) == (status_joined, out_joined)
+    assert_browsers_text(capsys, joined, frame=True)
+    assert_browsers_json(capsys, joined, frame=True)
+
+
+def test_browsers_stream_reads_past_the_first_frame(capsys: pytest.CaptureFixture[str]) -> None:
+    stream = bytes.fromhex("8900880203e8")  # a ping the engines skip, then the close
+    status, result = run_json(capsys, "decode", "--browsers", "--frame", stream.hex())
+    assert status == 1  # not one close frame: decode --frame's answer
+    assert result["strict"]["valid"] is False
+    for name, fields in result["engines"].items():
+        expected = ENGINES[name].receive(stream)
+        assert fields["close_event"]["code"] == expected.close_event.code
+        # A payload reading of the same bytes would be a different answer.
+        assert fields["reply"] == (
+            None
+            if expected.reply is None
+            else {
+                "payload": expected.reply.hex(),
+                "code": int.from_bytes(expected.reply[:2], "big") if expected.reply else None,
+                "reason": expected.reply[2:].decode(),
+            }
+        )
+
+
+@pytest.mark.parametrize("words", [["3e8"], ["03e8", "zz"], ["0x3", "0xe8"]])
+@pytest.mark.parametrize("frame", [[], ["--frame"]])
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_browsers_bad_hex(
+    capsys: pytest.CaptureFixture[str], words: list[str], frame: list[str], json_flag: list[str]
+) -> None:
+    status, out, err = run(capsys, "decode", "--browsers", *frame, *json_flag, *words)
+    assert_usage_error(status, out, err)
+    assert err.startswith("closeframe: error: not whole bytes in hex:")
+
+
+def test_browsers_escapes_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    reason = "\x1b[2J\u202eevil"
+    status, out, err = run(capsys, "decode", "--browsers", payload_hex(reason))
+    assert (status, err) == (0, "")
+    assert not {"\x1b", "\u202e"} & set(out)
+    assert repr(reason) in out
+    status, result = run_json(capsys, "decode", "--browsers", payload_hex(reason))
+    assert result["strict"]["close_event"]["reason"] == reason
+    assert result["strict"]["reply"]["reason"] == reason
+
+
+class Unsteady:
+    """An engine whose every outcome is one a real engine is not sure of."""
+
+    CHECKED_WITH = "Unsteady 1.0"
+
+    def __init__(self) -> None:
+        self._real = ENGINES["firefox"]
+
+    def outcome(self, payload: bytes) -> BrowserOutcome:
+        frame = bytes([0x88, len(payload)]) + payload
+        return self.receive(frame)
+
+    def receive(self, data: bytes) -> BrowserOutcome:
+        # Firefox when the server closes TCP at once: the close event varies.
+        return self._real.receive(data, server_closes="close")
+
+
+def test_browsers_uncertain_fields(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unsteady = Unsteady()
+    expected = unsteady.outcome(b"\x03\xe8")
+    assert expected.uncertain  # what this test is about
+    monkeypatch.setattr(closeframe.browser, "ENGINES", {"unsteady": unsteady})
+    status, out, err = run(capsys, "decode", "--browsers", "03e8")
+    assert (status, err) == (0, "")
+    row = next(line for line in out.splitlines() if line.startswith("unsteady"))
+    assert row.count("(varies between runs)") == len(expected.uncertain)
+    assert "  unsteady  Unsteady 1.0" in out.splitlines()
+    status, result = run_json(capsys, "decode", "--browsers", "--frame", "880203e8")
+    assert result["engines"]["unsteady"]["uncertain"] == sorted(expected.uncertain)
+    assert result["engines"]["unsteady"]["checked_with"] == "Unsteady 1.0"
+
+
+def test_browsers_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["decode", "--help"])
+    assert info.value.code == 0
+    assert "--browsers" in capsys.readouterr().out
+
+
 # --- output that cannot be written ---------------------------------------------------
 
 # One of each way of writing stdout: text and JSON, every command, and the help
@@ -799,6 +1106,7 @@ WRITES_STDOUT = [
     ["decode", "03ee"],  # invalid: its fields still go to stdout
     ["decode", "--json", "03e8", "6279", "65"],
     ["decode", "--frame", MASKED_BYE],
+    ["decode", "--browsers", "03f4"],
     ["encode", "4000", "shutting down"],
     ["encode", "--json", "4000"],
     ["explain", "1015"],

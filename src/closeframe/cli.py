@@ -28,6 +28,7 @@ from typing import Any, NoReturn, TextIO
 from . import __version__
 from .codes import CloseCode, code_info, code_range, describe_code, is_sendable
 from .errors import CloseFrameError, CloseValueError
+from .events import CloseEvent
 from .frame import decode_close_frame, encode_close_frame
 from .payload import IMPLEMENTATION, parse_close_payload, serialize_close_payload
 
@@ -70,19 +71,39 @@ def _parse_hex(words: Sequence[str]) -> bytes:
     return bytes(data)
 
 
-def _code_fields(code: int) -> dict[str, Any]:
+def _code_name(code: int) -> str | None:
     info = code_info(code)
+    return info.code.name if info else None
+
+
+def _code_fields(code: int) -> dict[str, Any]:
     return {
         "code": int(code),
-        "name": info.code.name if info else None,
+        "name": _code_name(code),
         "description": describe_code(code),
         "range": code_range(code).name,
         "sendable": is_sendable(code),
     }
 
 
+def _strict_failure(exc: CloseFrameError, result: dict[str, Any]) -> list[str]:
+    """Record the strict answer to an invalid payload or frame; return its lines."""
+    answer = CloseCode(exc.close_code)
+    result.update(valid=False, error=str(exc), close_code=int(answer))
+    return [
+        f"valid:   no: {exc}",
+        f"answer:  a strict peer fails the connection with {describe_code(answer)}",
+    ]
+
+
+def _valid_line(frame: bool) -> str:
+    return f"valid:   yes, this {'frame' if frame else 'payload'} may appear on the wire"
+
+
 def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     data = _parse_hex(args.hex)
+    if args.browsers:
+        return _decode_browsers(data, frame=args.frame)
     if args.frame:
         return _decode_frame(data)
     result: dict[str, Any] = {"payload": data.hex(), "length": len(data)}
@@ -94,10 +115,7 @@ def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
             code = data[0] << 8 | data[1]
             result.update(_code_fields(code))
             lines.append(f"code:    {describe_code(code)}")
-        answer = CloseCode(exc.close_code)
-        result.update(valid=False, error=str(exc), close_code=int(answer))
-        lines.append(f"valid:   no: {exc}")
-        lines.append(f"answer:  a strict peer fails the connection with {describe_code(answer)}")
+        lines += _strict_failure(exc, result)
         return EXIT_INVALID, result, lines
     result.update(_code_fields(close.code))
     result.update(reason=close.reason, valid=True, error=None, close_code=None)
@@ -106,7 +124,7 @@ def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     else:
         lines.append(f"code:    {describe_code(close.code)}")
     lines.append(f"reason:  {close.reason!r}")
-    lines.append("valid:   yes, this payload may appear on the wire")
+    lines.append(_valid_line(frame=False))
     return EXIT_VALID, result, lines
 
 
@@ -115,13 +133,7 @@ def _decode_frame(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
     try:
         close = decode_close_frame(data)
     except CloseFrameError as exc:
-        answer = CloseCode(exc.close_code)
-        result.update(valid=False, error=str(exc), close_code=int(answer))
-        lines = [
-            f"valid:   no: {exc}",
-            f"answer:  a strict peer fails the connection with {describe_code(answer)}",
-        ]
-        return EXIT_INVALID, result, lines
+        return EXIT_INVALID, result, _strict_failure(exc, result)
     masked = bool(data[1] & 0x80)
     mask_key = data[2:6].hex() if masked else None
     payload = serialize_close_payload(*close)
@@ -142,9 +154,130 @@ def _decode_frame(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
         ),
         f"code:    {describe_code(close.code)}",
         f"reason:  {close.reason!r}",
-        "valid:   yes, this frame may appear on the wire",
+        _valid_line(frame=True),
     ]
     return EXIT_VALID, result, lines
+
+
+# What a page sees and what is sent back: the error event, the CloseEvent and
+# the reply's payload (None: no close frame reaches the server).
+_Outcome = tuple[bool, CloseEvent, "bytes | None"]
+_OUTCOME_FIELDS = ("error_event", "close_event", "reply")
+
+
+def _decode_browsers(data: bytes, *, frame: bool) -> tuple[int, dict[str, Any], list[str]]:
+    """``decode --browsers``: each engine's outcome beside the strict peer's."""
+    # A tenth of a second to import (it builds each engine's parser): only
+    # this command pays it.
+    from .browser import ENGINES  # noqa: PLC0415
+
+    strict: dict[str, Any] = {}
+    expected: _Outcome
+    try:
+        close = decode_close_frame(data) if frame else parse_close_payload(data)
+    except CloseFrameError as exc:
+        status, verdict = EXIT_INVALID, _strict_failure(exc, strict)
+        # A strict peer fails the connection: its page sees an error, then 1006.
+        reply = serialize_close_payload(exc.close_code)
+        expected = (True, CloseEvent.abnormal(), reply)
+    else:
+        status, verdict = EXIT_VALID, [_valid_line(frame)]
+        strict.update(valid=True, error=None, close_code=None)
+        # It echoes the code and reason (§5.5.1), an empty payload empty.
+        expected = (
+            False,
+            CloseEvent.from_close(close, was_clean=True),
+            serialize_close_payload(*close),
+        )
+    strict.update(_outcome_fields(expected))
+    result: dict[str, Any] = {
+        "frame" if frame else "payload": data.hex(),
+        "length": len(data),
+        "strict": strict,
+        "engines": {},
+    }
+    rows = [["policy", "error event", "close event", "reply"], ["strict", *_cells(expected)]]
+    checked_with = ["checked with:"]
+    marked = False
+    for name, policy in ENGINES.items():
+        outcome = policy.receive(data) if frame else policy.outcome(data)
+        got: _Outcome = (outcome.error_event, outcome.close_event, outcome.reply)
+        differs = [
+            f
+            for f, mine, theirs in zip(_OUTCOME_FIELDS, got, expected, strict=True)
+            if mine != theirs
+        ]
+        result["engines"][name] = {
+            **_outcome_fields(got),
+            "differs": differs,
+            "uncertain": sorted(outcome.uncertain),
+            "checked_with": policy.CHECKED_WITH,
+        }
+        cells = _cells(got)
+        for index, field in enumerate(_OUTCOME_FIELDS):
+            if field in differs:
+                cells[index] += " *"
+                marked = True
+            if field in outcome.uncertain:
+                cells[index] += " (varies between runs)"
+        rows.append([name, *cells])
+        checked_with.append(f"  {name:<10}{policy.CHECKED_WITH}")
+    lines = _table(rows)
+    if marked:
+        lines.append("* differs from the strict answer")
+    lines += verdict
+    lines += checked_with
+    return status, result, lines
+
+
+def _outcome_fields(outcome: _Outcome) -> dict[str, Any]:
+    error_event, event, reply = outcome
+    fields: dict[str, Any] = {
+        "error_event": error_event,
+        "close_event": {
+            "code": int(event.code),
+            "name": _code_name(event.code),
+            "reason": event.reason,
+            "was_clean": event.was_clean,
+        },
+        "reply": None,
+    }
+    if reply is not None:
+        code, reason = _reply_close(reply)
+        fields["reply"] = {"payload": reply.hex(), "code": code, "reason": reason}
+    return fields
+
+
+def _reply_close(reply: bytes) -> tuple[int | None, str]:
+    # What a reply's bytes say, read as they are: an engine may echo a code the
+    # strict parser refuses (Chromium echoes 5000).  Every reply's reason is
+    # UTF-8, since each engine checks it first; "replace" only keeps this total.
+    if not reply:
+        return None, ""
+    return reply[0] << 8 | reply[1], reply[2:].decode("utf-8", "replace")
+
+
+def _cells(outcome: _Outcome) -> list[str]:
+    error_event, event, reply = outcome
+    name = _code_name(event.code)
+    words = [str(int(event.code)), *([name] if name else []), repr(event.reason)]
+    close = " ".join([*words, "clean" if event.was_clean else "unclean"])
+    if reply is None:
+        sent = "none"
+    elif not reply:
+        sent = "empty"
+    else:
+        code, reason = _reply_close(reply)
+        sent = f"{reply.hex()} ({code} {reason!r})"
+    return ["yes" if error_event else "no", close, sent]
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
 
 
 def _encode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
@@ -222,7 +355,15 @@ def _build_parser() -> _Parser:
     decode = commands.add_parser("decode", help="decode a close payload given in hex")
     decode.add_argument("hex", nargs="+", help="payload bytes, e.g. 03e8 or '0x03 0xe8 62 79 65'")
     decode.add_argument(
-        "--frame", action="store_true", help="the bytes are a whole close frame, masked or not"
+        "--frame",
+        action="store_true",
+        help="the bytes are a whole close frame, masked or not (with --browsers: a server's"
+        " byte stream, one frame or several)",
+    )
+    decode.add_argument(
+        "--browsers",
+        action="store_true",
+        help="what Chromium, Firefox and WebKit do with it, beside the strict answer",
     )
     decode.set_defaults(run=_decode)
 
