@@ -6,7 +6,8 @@ opening handshake itself (RFC 6455 §4.2.2: Sec-WebSocket-Accept is
 base64(SHA-1(key + GUID)), no extension and no subprotocol accepted), waits
 :data:`OPEN_SETTLE` seconds so that the page's ``open`` event fires first,
 writes the scenario's bytes in one ``send``, and then does with TCP what
-the scenario's mode says (see :data:`scenarios.TcpMode`).  From that send
+the scenario's mode says (see :data:`scenarios.TcpMode`; "after-reply" and
+"echo" linger :data:`REPLY_GRACE` for the browser's FIN before closing).  From that send
 on it records, in milliseconds relative to it, every frame the browser
 sends (raw and parsed), the browser's FIN or reset, and its own moves.
 
@@ -51,6 +52,11 @@ PAGE = Path(__file__).with_name("page.html")
 OPEN_SETTLE = 0.05
 #: How long "after-reply" and "echo" wait for the browser's close frame.
 REPLY_TIMEOUT = 5.0
+#: After the browser's close frame ("after-reply") or the server's echo ("echo"), how
+#: long the server lingers for the browser's own FIN before it closes TCP itself: long
+#: enough that a browser closing at once is always seen doing so, far shorter than any
+#: browser's wait for the server (Chromium 2 s, Firefox ~1.1 s).
+REPLY_GRACE = 0.025
 #: How long "fin" waits for the browser to close TCP.
 FIN_TIMEOUT = 10.0
 #: How long "wait" waits for the browser to close TCP.
@@ -198,6 +204,7 @@ class ProbeServer:
         self.page_results: dict[str, JSON] = {}
         self.hello: JSON = {}
         self.ws_headers: dict[str, str] = {}
+        self.hello_at = self.done_at = 0.0  # when the page said hello, and done
         self.done = asyncio.Event()
         self.port = 0
         self.started_at = 0.0
@@ -302,12 +309,14 @@ class ProbeServer:
             return "200 OK", "application/json", json.dumps({"finished": finished}).encode()
         if method == "POST" and path == "/hello":
             self.hello = json.loads(body)
+            self.hello_at = time.monotonic()
             return ok_json
         if method == "POST" and path == "/result":
             result = json.loads(body)
             self.page_results[result["id"]] = result
             return ok_json
         if method == "POST" and path == "/done":
+            self.done_at = time.monotonic()
             self.done.set()
             return ok_json
         return "404 Not Found", "text/plain", b"not found"
@@ -365,12 +374,12 @@ class ProbeServer:
         later = getattr(scenario, "later", b"")
         if later:
             await rec.read(sock, sc.LATER_DELAY, until_close_frame=False, log_timeout=False)
-            if rec.browser_closed:
-                rec.event("later_not_sent")
-            else:
-                with contextlib.suppress(OSError):
-                    await loop.sock_sendall(sock, later)
-                    rec.event("server_sent_later", bytes=len(later))
+            # Sent even if the browser already closed TCP: a half-closed peer still reads.
+            try:
+                await loop.sock_sendall(sock, later)
+                rec.event("server_sent_later", bytes=len(later))
+            except OSError as exc:
+                rec.event("server_send_later_failed", error=repr(exc))
         if mode in {"after-reply", "echo"}:
             reply = await rec.read(sock, REPLY_TIMEOUT, until_close_frame=True)
             if reply is not None and mode == "echo":
@@ -378,6 +387,8 @@ class ProbeServer:
                 with contextlib.suppress(OSError):
                     await loop.sock_sendall(sock, echo)
                     rec.event("server_echo", raw=echo.hex())
+            if reply is not None:
+                await rec.read(sock, REPLY_GRACE, until_close_frame=False, log_timeout=False)
             sock.close()
             rec.event("server_close")
         elif mode == "fin":

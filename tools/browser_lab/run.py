@@ -175,6 +175,7 @@ class Process:
 
     def __init__(self, name: str, proc: asyncio.subprocess.Process) -> None:
         self.name, self.proc = name, proc
+        self.exited_early = False
 
     @classmethod
     async def start(
@@ -208,24 +209,49 @@ class Process:
             await self.proc.wait()
 
 
+def free_display() -> int:
+    """A display number with neither a lock file nor a socket (X servers' own convention)."""
+    for number in range(90, 400):
+        lock = Path(f"/tmp/.X{number}-lock")
+        sock = Path(f"/tmp/.X11-unix/X{number}")
+        if not lock.exists() and not sock.exists():
+            return number
+    raise RuntimeError("no free X display number in :90-:399")
+
+
 @contextlib.asynccontextmanager
 async def xvfb(workdir: Path) -> AsyncIterator[str]:
-    """A private X server; yields its DISPLAY."""
-    read_fd, write_fd = os.pipe()
-    server = await Process.start(
-        "Xvfb",
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        workdir / "xvfb.log",
-        pass_fds=(write_fd,),
-    )
-    os.close(write_fd)
+    """A private X server on a free display; yields its DISPLAY once it accepts clients."""
+    for _attempt in range(5):
+        number = free_display()
+        argv = ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"]
+        server = await Process.start("Xvfb", argv, workdir / "xvfb.log")
+        sock = Path(f"/tmp/.X11-unix/X{number}")
+        for _ in range(100):
+            if sock.exists() or server.proc.returncode is not None:
+                break
+            await asyncio.sleep(0.1)
+        if server.proc.returncode is None and sock.exists():
+            break
+        await server.stop()  # lost a race for the display, or failed: try another
+    else:
+        raise RuntimeError(f"Xvfb did not start; see {workdir / 'xvfb.log'}")
     try:
-        loop = asyncio.get_running_loop()
-        number = await asyncio.wait_for(loop.run_in_executor(None, os.read, read_fd, 16), 20)
-        os.close(read_fd)
-        yield f":{number.decode().strip()}"
+        yield f":{number}"
     finally:
         await server.stop()
+
+
+async def until_done_or_exit(done: asyncio.Event, browser: Process) -> None:
+    """Wait for the page's /done; if the browser exits first, end the run (done is set)."""
+    finished = asyncio.ensure_future(done.wait())
+    exited = asyncio.ensure_future(browser.proc.wait())
+    await asyncio.wait({finished, exited}, return_when=asyncio.FIRST_COMPLETED)
+    if not done.is_set():
+        browser.exited_early = True
+        done.set()
+    exited.cancel()
+    await asyncio.gather(finished, exited, return_exceptions=True)
 
 
 def fresh_env(home: Path, **extra: str) -> dict[str, str]:
@@ -281,7 +307,8 @@ async def drive_firefox(url: str, done: asyncio.Event, workdir: Path, info: JSON
     argv = [FIREFOX, "--headless", "--no-remote", "--profile", str(profile), url]
     browser = await Process.start("firefox", argv, workdir / "browser.log", env)
     try:
-        await done.wait()
+        await until_done_or_exit(done, browser)
+        info["browser_exited_early"] = browser.exited_early
     finally:
         await browser.stop()
 
@@ -307,7 +334,8 @@ async def drive_webkit(url: str, done: asyncio.Event, workdir: Path, info: JSON)
             "MiniBrowser", [MINIBROWSER, url], workdir / "browser.log", env
         )
         try:
-            await done.wait()
+            await until_done_or_exit(done, browser)
+            info["browser_exited_early"] = browser.exited_early
         finally:
             await browser.stop()
 
@@ -367,7 +395,8 @@ async def drive_webkit_webdriver(url: str, done: asyncio.Event, workdir: Path, i
             info["webdriver_capabilities"] = session["value"].get("capabilities")
             # Navigation returns once the page loaded; the scenarios then run on their own.
             await asyncio.to_thread(webdriver, "POST", f"{session_url}/url", {"url": url})
-            await done.wait()
+            await until_done_or_exit(done, driver)
+            info["browser_exited_early"] = driver.exited_early
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(webdriver, "DELETE", session_url, None, 20)
         finally:
@@ -404,7 +433,10 @@ async def run_once(
     try:
         watchdog = asyncio.ensure_future(until_done())
         await DRIVERS[engine](url, server.done, workdir, info)
-        await watchdog
+        watchdog.cancel()
+        await asyncio.gather(watchdog, return_exceptions=True)
+        if info.get("browser_exited_early"):
+            outcome = "browser exited early"
     finally:
         elapsed = time.monotonic() - started
         await server.stop()
@@ -422,6 +454,7 @@ async def run_once(
         "outcome": outcome,
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "pass_seconds": round(elapsed, 1),
+        "page_seconds": round(server.done_at - server.hello_at, 1) if server.done_at else None,
         "user_agent": server.hello.get("userAgent"),
         "packages": package_versions(),
         "scenario_fingerprint": sc.fingerprint(),
@@ -441,6 +474,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated scenario ids")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per run")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--retries", type=int, default=1, help="new attempts for a failed run")
     args = parser.parse_args()
     table = sc.by_id()
     selected = list(sc.ALL)
@@ -452,15 +486,23 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for engine in args.engines:
         for number in range(args.first, args.first + args.runs):
-            result = asyncio.run(run_once(engine, number, selected, args.timeout))
-            path = args.out / f"{engine}-{number}.json"
-            path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-            missing = [sid for sid, r in result["scenarios"].items() if r["page"] is None]
-            print(
-                f"{engine} run {number}: {result['outcome']} in {result['pass_seconds']} s,"
-                f" {len(selected) - len(missing)}/{len(selected)} scenarios -> {path}",
-                file=sys.stderr,
-            )
+            for attempt in range(args.retries + 1):
+                result = asyncio.run(run_once(engine, number, selected, args.timeout))
+                missing = [sid for sid, r in result["scenarios"].items() if r["page"] is None]
+                complete = result["outcome"] == "done" and not missing
+                path = args.out / f"{engine}-{number}.json"
+                if not complete:
+                    # Kept for a look, out of the aggregator's way (it reads results/*.json).
+                    (args.out / "failed").mkdir(exist_ok=True)
+                    path = args.out / "failed" / f"{engine}-{number}-attempt{attempt + 1}.json"
+                path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+                print(
+                    f"{engine} run {number}: {result['outcome']} in {result['pass_seconds']} s,"
+                    f" {len(selected) - len(missing)}/{len(selected)} scenarios -> {path}",
+                    file=sys.stderr,
+                )
+                if complete:
+                    break
 
 
 if __name__ == "__main__":

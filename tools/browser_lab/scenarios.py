@@ -38,12 +38,13 @@ __all__ = [
 ]
 
 #: What the server does with TCP after writing a scenario's bytes.
-#: after-reply: wait (bounded) for the browser's close frame, then close.
+#: after-reply: wait (bounded) for the browser's close frame, then close (after a
+#: 25 ms linger, probe_server.REPLY_GRACE, in which a FIN from the browser is seen).
 #: fin: shutdown(SHUT_WR) at once, then read until the browser closes (bounded).
 #: close: close() at once.  rst: SO_LINGER 0, then close(): a reset.
 #: wait: never close first; read until the browser closes TCP (bounded).
 #: echo (page scenarios): wait for the browser's close frame, echo its
-#: payload in an unmasked close frame, then close.
+#: payload in an unmasked close frame, linger 25 ms likewise, then close.
 TcpMode = Literal["after-reply", "fin", "close", "rst", "wait", "echo"]
 
 CLOSE = 0x8
