@@ -88,28 +88,39 @@ def _runs(varies: dict[str, dict[str, Any]]) -> list[str]:
     return sorted({run for values in varies.values() for run in values}) or ["all"]
 
 
-@pytest.mark.parametrize("engine", sorted(ENGINES))
+# Each engine's observations, and the policy that predicts them: WebKit was
+# also driven through WebKitWebDriver, with the same results but for races.
+OBSERVED_AS = {"chromium": "chromium", "firefox": "firefox", "webkit": "webkit",
+               "webkit-webdriver": "webkit"}  # fmt: skip
+# A server that closes or resets TCP right after its close frame races the
+# browser's read of that frame: the only scenarios whose answers may vary.
+RACES = {"tcp-close", "tcp-rst"}
+
+
+@pytest.mark.parametrize("observed_as", sorted(OBSERVED_AS))
 @pytest.mark.parametrize("scenario", SERVER, ids=[s["id"] for s in SERVER])
-def test_what_the_server_sends(scenario: dict[str, Any], engine: str) -> None:
+def test_what_the_server_sends(scenario: dict[str, Any], observed_as: str) -> None:
     mode = MODES.get(scenario["tcp_mode"], scenario["tcp_mode"])
-    predicted = ENGINES[engine].receive(stream(scenario), server_closes=mode)
-    seen, how = observed(scenario, engine)
-    # The fields the runs disagreed on are the ones the prediction calls uncertain.
-    uncertain = set()
+    predicted = ENGINES[OBSERVED_AS[observed_as]].receive(stream(scenario), server_closes=mode)
+    seen, how = observed(scenario, observed_as)
+    varied = set()
     if "close_event" in how["varies"]:
-        uncertain.add("close_event")
+        varied.add("close_event")
     if "page_events" in how["varies"]:
-        uncertain.add("error_event")
-    assert predicted.uncertain == uncertain
+        varied.add("error_event")
+    # Whatever varied is called uncertain; a race may be uncertain even in
+    # a batch of runs that happened to agree, and nothing else may be.
+    assert varied <= predicted.uncertain
+    assert not predicted.uncertain or scenario["id"] in RACES
     for field in ("error_event", "close_event", "reply"):
-        if field not in uncertain:
+        if field not in varied:
             assert getattr(predicted, field) == getattr(seen, field), field
-    for run in how["runs"]:  # an uncertain field holds a value some run gave
-        if "close_event" in uncertain:
-            assert predicted.close_event in {event(r["close_event"]) for r in how["runs"]}
-        if "error_event" in uncertain:
-            assert predicted.error_event in {"error" in r["page_events"] for r in how["runs"]}
-        del run
+    # An uncertain field holds an answer some run gave.
+    runs = how["runs"]
+    if "close_event" in varied:
+        assert predicted.close_event in [event(run["close_event"]) for run in runs]
+    if "error_event" in varied:
+        assert predicted.error_event in ["error" in run["page_events"] for run in runs]
 
 
 # ws.close() arguments as validate_application_close takes them: None is
@@ -185,6 +196,8 @@ def test_what_the_page_sends(name: str, engine: str) -> None:
 def test_engines_and_builds() -> None:
     assert sorted(ENGINES) == ["chromium", "firefox", "webkit"]
     assert BROWSER is ENGINES["chromium"]
+    assert set(OBSERVED_AS.values()) == set(ENGINES)
+    assert set(OBSERVED_AS) == set(OBSERVATIONS["engines"])
     for name, policy in ENGINES.items():
         assert isinstance(policy, BrowserPolicy)
         assert policy.name == name
