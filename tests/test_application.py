@@ -202,11 +202,18 @@ def test_empty_or_missing_reason_without_code_is_1005(reason: str | None) -> Non
 
 
 @pytest.mark.parametrize("reason", ["bye", " ", "\x00", "€" * 41])
-def test_reason_without_code_gets_1000(reason: str) -> None:
+def test_reason_without_code_sends_no_body(reason: str) -> None:
+    # WHATWG: the reason goes "after the status code"; without one, the
+    # frame has no body (as Firefox and WebKitGTK send it).
     close = validate_application_close(reason=reason)
-    assert close == Close(1000, reason)
-    assert close.code is CloseCode.NORMAL_CLOSURE
-    assert serialize_close_payload(*close) == b"\x03\xe8" + reason.encode()
+    assert close == Close(1005, "")
+    assert close.code is CloseCode.NO_STATUS_RCVD
+    assert serialize_close_payload(*close) == b""
+
+
+def test_reason_without_code_is_still_checked() -> None:
+    with pytest.raises(CloseSyntaxError):
+        validate_application_close(reason="x" * 124)
 
 
 @pytest.mark.parametrize("code", [1000, 3000, 4999])
@@ -262,8 +269,11 @@ def test_lone_surrogates_count_as_replacement_characters() -> None:
 
 
 def test_reason_without_code_is_converted_too() -> None:
-    close = validate_application_close(reason="\ud800")
-    assert close == Close(1000, "\ufffd")
+    # Converted (lone surrogates take 3 bytes as U+FFFD) before it is measured.
+    assert validate_application_close(reason="\ud800" * 41) == Close(1005)
+    with pytest.raises(CloseSyntaxError) as info:
+        validate_application_close(reason="\ud800" * 42)
+    assert info.value.length == 126
 
 
 @given(st.lists(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=40))

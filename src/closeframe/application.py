@@ -33,12 +33,14 @@ def validate_application_close(code: int | None = None, reason: str | None = Non
     Close(code=<CloseCode.NO_STATUS_RCVD: 1005>, reason='')
     >>> validate_application_close(4000, "bye")
     Close(code=4000, reason='bye')
-    >>> validate_application_close(reason="bye")  # close(undefined, "bye")
-    Close(code=<CloseCode.NORMAL_CLOSURE: 1000>, reason='bye')
+    >>> validate_application_close(reason="bye")  # close(undefined, "bye"): no body
+    Close(code=<CloseCode.NO_STATUS_RCVD: 1005>, reason='')
 
-    A reason without a code is sent with 1000: the standard's "validate close
-    code and reason" step sets a missing code to 1000 when the reason is not
-    empty.  An empty reason without a code sends no body at all.
+    Without a code the frame has no body, even with a reason: the standard
+    puts the reason "in the Close message after the status code", and with
+    no code there is none.  The reason is still checked (step 2), and Firefox
+    and WebKitGTK send exactly that; Chromium throws instead (see
+    :mod:`closeframe.browser`).
     """
     if code is not None and not is_script_allowed(_check_code(code)):
         raise InvalidAccessError(code)
@@ -54,5 +56,5 @@ def validate_application_close(code: int | None = None, reason: str | None = Non
     if len(encoded) > MAX_REASON_BYTES:
         raise CloseSyntaxError(len(encoded))
     if code is None:
-        code = CloseCode.NORMAL_CLOSURE if reason else CloseCode.NO_STATUS_RCVD
+        return Close(CloseCode.NO_STATUS_RCVD)  # a close frame with no body
     return Close(code, reason)

@@ -41,7 +41,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
-from .application import _to_usv_string, validate_application_close
+from .application import _to_usv_string
 from .codes import (
     MAX_CODE,
     MAX_PAYLOAD_BYTES,
@@ -160,9 +160,9 @@ class _Rules(NamedTuple):
     error_on_reset: bool
     #: WebIDL ``[Clamp] unsigned short`` of a finite number already in 0-65535.
     round_code: Callable[[float], int]
-    #: ``close(undefined, reason)``: throw InvalidAccessError (code 0), send
-    #: an empty close frame (the reason dropped), or send 1000 and the reason.
-    undefined_code_with_reason: Literal["throw", "empty", "1000"]
+    #: ``close(undefined, reason)``: throw InvalidAccessError (code 0), or
+    #: send a close frame with no body (the reason dropped), as WHATWG says.
+    undefined_code_with_reason: Literal["throw", "empty"]
     #: ``close(undefined, reason)`` checks the reason's length too.
     checks_reason_without_code: bool
 
@@ -309,7 +309,7 @@ _STRICT_RULES = _Rules(
     },
     error_on_reset=False,
     round_code=_round_half_even,
-    undefined_code_with_reason="1000",
+    undefined_code_with_reason="empty",
     checks_reason_without_code=True,
 )
 
@@ -542,8 +542,6 @@ class BrowserPolicy:
                 return Close(CloseCode.NO_STATUS_RCVD)
             if rules.undefined_code_with_reason == "throw":
                 raise InvalidAccessError(0)  # [Clamp] converts undefined to 0
-            if rules.undefined_code_with_reason == "1000":
-                return validate_application_close(None, reason)
             if rules.checks_reason_without_code:
                 self._reason(reason)
             return Close(CloseCode.NO_STATUS_RCVD)
