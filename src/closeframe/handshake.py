@@ -30,6 +30,12 @@ if TYPE_CHECKING:
     from typing import NamedTuple
 
 
+def _random_mask_key() -> bytes:
+    # RFC 6455 §5.3: "derived from a strong source of entropy"; a named
+    # function, so the signature reads as one in the docs.
+    return os.urandom(_MASK_KEY_BYTES)
+
+
 class Role(enum.Enum):
     """Which end of the connection this side is."""
 
@@ -110,7 +116,7 @@ class ClosingHandshake:
         self,
         role: Role,
         *,
-        mask_key: Callable[[], bytes | bytearray] = lambda: os.urandom(4),
+        mask_key: Callable[[], bytes | bytearray] = _random_mask_key,
     ) -> None:
         if not isinstance(role, Role):
             raise TypeError(f"role must be a Role, not {type(role).__name__}")
@@ -257,9 +263,17 @@ class ClosingHandshake:
         Returns the close to send, or ``None`` when a close was already
         sent.  The application will see 1006, not clean.  The code must be
         sendable: its errors are those of :func:`serialize_close_payload`.
+
+        Once the closing handshake has completed (a close sent and one
+        received), there is nothing left to fail: the exchange was clean
+        whatever happens next, so this returns ``None`` and changes nothing
+        (WHATWG: a connection closed after the closing handshake completed
+        closed cleanly).
         """
         self._check_open_transport()
         payload = serialize_close_payload(code, reason)
+        if self.close_sent is not None and self.close_received is not None:
+            return None
         return self._fail(parse_close_payload(payload), None).reply
 
     def _fail(self, close: int | Close, error: CloseFrameError | None) -> Received:
