@@ -16,6 +16,8 @@ if not os.environ.get("CLOSEFRAME_NO_EXTENSIONS"):
         Extension(
             "closeframe._speedups",
             ["src/closeframe/_speedups.c"],
+            # Rebuilt when the header changes; and listed, so the sdist ships it.
+            depends=["src/closeframe/_utf8.h"],
             optional=True,  # a failed compile is a warning, not a failed install
         )
     )

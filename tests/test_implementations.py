@@ -8,10 +8,14 @@ fail, loudly, rather than compare the Python codec with itself.
 
 from __future__ import annotations
 
+import gc
 import importlib
+import importlib.util
 import os
 import pickle
+import subprocess
 import sys
+import weakref
 from types import ModuleType
 from typing import Any
 
@@ -211,17 +215,187 @@ def test_introspection_matches_the_python_functions() -> None:
         assert compiled.__module__ == python.__module__
 
 
+# What each compiled type is built from: its constructor's keywords, which
+# it keeps as read-only attributes of the same names.
+PARSER_FIELDS = ["values", "code_only", "no_status", "close_type", "max_payload", "too_long",
+                 "truncated", "bad_reason"]  # fmt: skip
+SERIALIZER_FIELDS = ["heads", "code_enum", "max_reason", "checked"]
+
+
+def arguments(compiled: Any, fields: list[str], **changes: Any) -> dict[str, Any]:
+    """The keywords that rebuild *compiled*, with *changes*."""
+    kept = {name: getattr(compiled, name) for name in fields}
+    return {**kept, "fallback": compiled.__wrapped__, **changes}
+
+
 def test_constructors_check_their_tables() -> None:
+    parser = arguments(C_PARSE, PARSER_FIELDS)
+    assert outcome(speedups.Parser(**parser), b"\x03\xe8hi") == outcome(C_PARSE, b"\x03\xe8hi")
     with pytest.raises(ValueError, match="65536"):
-        speedups.Parser((), (), None, closeframe.Close, *([ValueError] * 5), PY_PARSE)
+        speedups.Parser(**{**parser, "values": ()})
+    with pytest.raises(ValueError, match="65536"):
+        speedups.Parser(**{**parser, "code_only": (None,) * 65535})
     with pytest.raises(TypeError, match="tuple"):
-        speedups.Parser((None,) * 65536, (None,) * 65536, None, int, *([ValueError] * 5), PY_PARSE)
-    with pytest.raises(TypeError, match="positional"):
-        speedups.Parser(values=())
-    with pytest.raises(ValueError, match="65536"):
-        speedups.Serializer((), CloseCode, PY_SERIALIZE, PY_SERIALIZE)
-    with pytest.raises(TypeError, match="positional"):
-        speedups.Serializer(heads=())
+        speedups.Parser(**{**parser, "close_type": int})
+    for limit in (1, 126):  # the stack buffers hold 125 bytes
+        with pytest.raises(ValueError, match="max_payload"):
+            speedups.Parser(**{**parser, "max_payload": limit})
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        speedups.Parser(*parser.values())
+    with pytest.raises(TypeError, match="no_status"):
+        speedups.Parser(**{name: value for name, value in parser.items() if name != "no_status"})
+    serializer = arguments(C_SERIALIZE, SERIALIZER_FIELDS)
+    assert speedups.Serializer(**serializer)(1000, "hi") == C_SERIALIZE(1000, "hi")
+    for heads in (((b"\x03",) * 65536), ("ab",), (bytearray(b"ab"),)):
+        with pytest.raises(TypeError, match="2 bytes"):
+            speedups.Serializer(**{**serializer, "heads": heads})
+    for limit in (-1, 124):
+        with pytest.raises(ValueError, match="max_reason"):
+            speedups.Serializer(**{**serializer, "max_reason": limit})
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        speedups.Serializer(*serializer.values())
+
+
+def test_the_buffers_hold_what_python_allows() -> None:
+    # C sizes its stack buffers when it is compiled; the limits it checks
+    # are Python's, and a constructor refuses any over the buffers' size.
+    assert speedups.MAX_PAYLOAD == closeframe.MAX_PAYLOAD_BYTES
+    assert speedups.MAX_REASON == closeframe.MAX_REASON_BYTES
+    assert speedups.MAX_FRAME == frame_module._MAX_FRAME_BYTES
+    assert C_PARSE.max_payload == closeframe.MAX_PAYLOAD_BYTES
+    assert C_SERIALIZE.max_reason == closeframe.MAX_REASON_BYTES
+
+
+class RefusedError(Exception):
+    """An error class of the test's own, to see where C takes its errors from."""
+
+
+def test_the_rules_come_from_python() -> None:
+    # Which codes are refused, by which error, and the length limit: all in
+    # what Python hands over, none restated in C.
+    values = list(C_PARSE.values)
+    code_only = list(C_PARSE.code_only)
+    values[1000] = code_only[1000] = RefusedError
+    values[1005] = code_only[1005] = RefusedError
+    parse = speedups.Parser(
+        **arguments(
+            C_PARSE, PARSER_FIELDS, values=tuple(values), code_only=tuple(code_only),
+            max_payload=10,
+        )
+    )  # fmt: skip
+    for data in (b"\x03\xe8", b"\x03\xe8hi", b"\x03\xed", b"\x03\xedhi"):
+        with pytest.raises(RefusedError) as refused:
+            parse(data)
+        assert refused.value.args == (data[0] << 8 | data[1],)
+    assert parse(b"\x03\xe9hi") == C_PARSE(b"\x03\xe9hi")
+    assert parse(b"\x03\xe9" + b"a" * 8) == C_PARSE(b"\x03\xe9" + b"a" * 8)
+    with pytest.raises(closeframe.PayloadTooLongError) as too_long:
+        parse(b"\x03\xe9" + b"a" * 9)
+    assert too_long.value.args == (11,)
+    # The protocol-only codes are refused by the class Python's table names.
+    for code in closeframe.PROTOCOL_ONLY_CODES:
+        with pytest.raises(closeframe.ProtocolOnlyCodeError):
+            C_PARSE(code.to_bytes(2, "big") + b"x")
+    serialize = speedups.Serializer(**arguments(C_SERIALIZE, SERIALIZER_FIELDS, max_reason=3))
+    assert serialize(1000, "abc") == b"\x03\xe8abc"
+    # Over the limit: the checked path (Python's own limit) decides.
+    assert serialize(1000, "abcd") == C_SERIALIZE(1000, "abcd")
+    assert serialize.checked is C_SERIALIZE.checked
+
+
+def object_fields(compiled: Any) -> dict[str, Any]:
+    """The objects a compiled function holds: its members, its type, its twin."""
+    fields = {"type": type(compiled), "__wrapped__": compiled.__wrapped__}
+    for name, member in vars(type(compiled)).items():
+        value = getattr(compiled, name)
+        if type(member).__name__ == "member_descriptor" and not isinstance(value, int | bool):
+            fields[name] = value
+    return fields
+
+
+class Holder:
+    """A twin that refers back to its compiled function: a reference cycle."""
+
+    compiled: Any = None
+
+
+def rebuilt(compiled: Any, fallback: Any) -> Any:
+    """*compiled* built again, with another fallback."""
+    kind = type(compiled).__name__
+    if kind == "Parser":
+        return speedups.Parser(**arguments(compiled, PARSER_FIELDS, fallback=fallback))
+    if kind == "Serializer":
+        return speedups.Serializer(**arguments(compiled, SERIALIZER_FIELDS, fallback=fallback))
+    if kind == "FrameReader":
+        return speedups.FrameReader(
+            parser=compiled.parser, prefix=compiled.prefix, fallback=fallback, **FRAME_ERRORS
+        )
+    return speedups.FrameEncoder(serializer=compiled.serializer, fallback=fallback)
+
+
+def test_the_garbage_collector_sees_every_field() -> None:
+    # One traverse and one clear serve the four types: each must see every
+    # object its type holds, and break a cycle through any of them.
+    for compiled in (C_PARSE, C_SERIALIZE, C_DECODE, C_READ, C_ENCODE):
+        fields = object_fields(compiled)
+        assert len(fields) >= 3, type(compiled)
+        assert {id(value) for value in fields.values()} == set(map(id, gc.get_referents(compiled)))
+        holder = Holder()
+        holder.compiled = rebuilt(compiled, holder)
+        alive = weakref.ref(holder)
+        del holder
+        gc.collect()
+        assert alive() is None, type(compiled)
+
+
+def test_each_import_of_the_module_has_its_own_state() -> None:
+    # Multi-phase initialisation: loading the extension again makes a new
+    # module, with its own types and state, instead of sharing one.
+    spec = importlib.util.spec_from_file_location(speedups.__name__, speedups.__file__)
+    assert spec is not None
+    assert spec.loader is not None
+    other = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(other)
+    assert other is not speedups
+    assert other.Parser is not speedups.Parser
+    parse = other.Parser(**arguments(C_PARSE, PARSER_FIELDS))
+    for data in (b"\x03\xe8\xff", b"\x03\xe8\xe2\x82", b"\x03\xe8\xe2(", b"\x03\xe8ok"):
+        assert outcome(parse, data) == outcome(C_PARSE, data)
+    serialize = other.Serializer(**arguments(C_SERIALIZE, SERIALIZER_FIELDS))
+    assert serialize(1000) == C_SERIALIZE(1000)
+    encode = other.FrameEncoder(serializer=serialize, fallback=PY_ENCODE)
+    assert encode(1000, mask_key=b"abcd") == C_ENCODE(1000, mask_key=b"abcd")
+    # Each module's frame types take only its own payload types.
+    with pytest.raises(TypeError):
+        other.FrameReader(parser=C_PARSE, prefix=False, fallback=PY_DECODE, **FRAME_ERRORS)
+    with pytest.raises(TypeError):
+        other.FrameEncoder(serializer=C_SERIALIZE, fallback=PY_ENCODE)
+
+
+SUBINTERPRETER = '''
+try:
+    import _interpreters as interpreters  # 3.13
+except ImportError:
+    import _xxsubinterpreters as interpreters  # 3.12
+interpreter = interpreters.create()  # isolated: a GIL of its own
+failure = interpreters.run_string(interpreter, """
+from closeframe import _speedups, payload
+parse = payload._make_parser([1000], _speedups)
+assert type(parse) is _speedups.Parser
+assert tuple(parse(bytes.fromhex("03e86869"))) == (1000, "hi")
+""")
+assert failure is None, failure
+interpreters.destroy(interpreter)
+print("ok")
+'''
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="per-interpreter GILs are new in 3.12")
+def test_a_subinterpreter_with_its_own_gil_imports_it() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SUBINTERPRETER], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout) == (0, "ok\n"), result.stderr
 
 
 def test_errors_pickle_alike() -> None:
@@ -336,17 +510,47 @@ def test_encode_agrees(code: Any) -> None:
     assert frame_outcome(C_ENCODE, 1, 2, 3) == frame_outcome(PY_ENCODE, 1, 2, 3)
 
 
+FRAME_ERRORS = {
+    "not_close": closeframe.NotACloseFrameError,
+    "fragmented": closeframe.FragmentedControlFrameError,
+    "reserved_bits": closeframe.ReservedBitsError,
+    "mask_mismatch": closeframe.MaskMismatchError,
+    "too_long": closeframe.ControlFrameTooLongError,
+    "incomplete": closeframe.IncompleteFrameError,
+    "trailing": closeframe.TrailingBytesError,
+}
+
+
 def test_frame_constructors_check_their_arguments() -> None:
-    with pytest.raises(ValueError, match="7 frame error"):
-        speedups.FrameReader(C_PARSE, (), PY_DECODE, False)
+    reader = {"parser": C_PARSE, "prefix": False, "fallback": PY_DECODE, **FRAME_ERRORS}
+    assert speedups.FrameReader(**reader)(b"\x88\x00") == C_DECODE(b"\x88\x00")
+    for name in FRAME_ERRORS:
+        with pytest.raises(TypeError, match=name):
+            speedups.FrameReader(**{key: value for key, value in reader.items() if key != name})
     with pytest.raises(TypeError):
-        speedups.FrameReader(PY_PARSE, (ValueError,) * 7, PY_DECODE, False)
-    with pytest.raises(TypeError, match="positional"):
-        speedups.FrameReader(parser=C_PARSE)
+        speedups.FrameReader(**{**reader, "parser": PY_PARSE})
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        speedups.FrameReader(C_PARSE, prefix=False)
     with pytest.raises(TypeError):
-        speedups.FrameEncoder(PY_SERIALIZE, PY_ENCODE)
-    with pytest.raises(TypeError, match="positional"):
-        speedups.FrameEncoder(serializer=C_SERIALIZE)
+        speedups.FrameEncoder(serializer=PY_SERIALIZE, fallback=PY_ENCODE)
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        speedups.FrameEncoder(C_SERIALIZE, PY_ENCODE)
+
+
+def test_frame_errors_are_the_ones_handed_over() -> None:
+    # Each frame error class is named, not placed: swap two and C raises
+    # them swapped.
+    swapped = {**FRAME_ERRORS, "fragmented": RefusedError, "trailing": RefusedError}
+    decode = speedups.FrameReader(parser=C_PARSE, prefix=False, fallback=PY_DECODE, **swapped)
+    for frame, args in ((b"\x08\x00", ()), (b"\x88\x00\x00", (1,))):
+        with pytest.raises(RefusedError) as refused:
+            decode(frame)
+        assert refused.value.args == args
+    with pytest.raises(closeframe.ControlFrameTooLongError):
+        decode(b"\x88\x7e")
+    assert decode.parser is C_PARSE
+    assert C_READ.prefix is True
+    assert C_DECODE.prefix is False
 
 
 def test_frame_introspection() -> None:

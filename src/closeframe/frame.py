@@ -227,19 +227,19 @@ def _compiled(speedups: ModuleType, parse: Any, serialize: Any) -> tuple[Any, An
     arguments off the hot path (strided buffers, keyword-only ``truncate``, a
     ``Close`` value, a non-bool ``masked``).
     """
-    errors = (
-        NotACloseFrameError,
-        FragmentedControlFrameError,
-        ReservedBitsError,
-        MaskMismatchError,
-        ControlFrameTooLongError,
-        IncompleteFrameError,
-        TrailingBytesError,
-    )
+    errors = {
+        "not_close": NotACloseFrameError,
+        "fragmented": FragmentedControlFrameError,
+        "reserved_bits": ReservedBitsError,
+        "mask_mismatch": MaskMismatchError,
+        "too_long": ControlFrameTooLongError,
+        "incomplete": IncompleteFrameError,
+        "trailing": TrailingBytesError,
+    }
     return (
-        speedups.FrameReader(parse, errors, _python_decode, False),
-        speedups.FrameReader(parse, errors, _python_read, True),
-        speedups.FrameEncoder(serialize, _python_encode),
+        speedups.FrameReader(parser=parse, prefix=False, fallback=_python_decode, **errors),
+        speedups.FrameReader(parser=parse, prefix=True, fallback=_python_read, **errors),
+        speedups.FrameEncoder(serializer=serialize, fallback=_python_encode),
     )
 
 

@@ -331,21 +331,27 @@ def _make_parser(
 
     if speedups is None:
         return parse_close_payload
-    # The same tables, indexed by code for C; the same shared values.
-    code_only_by_code: list[Close | None] = [None] * (MAX_CODE + 1)
-    for code, close in zip(accepted, closes, strict=True):
+    # The same tables, indexed by code for C, with the same shared values.
+    # A refused code's entry is the class of the error that refuses it:
+    # C knows no code, limit or error of its own.
+    refusals: list[object] = [InvalidCodeError] * (MAX_CODE + 1)
+    for code, error in _CODE_ERRORS.items():
+        refusals[code] = error
+    values_by_code = refusals.copy()
+    code_only_by_code = refusals.copy()
+    for code, member, close in zip(accepted, members, closes, strict=True):
+        values_by_code[code] = member
         code_only_by_code[code] = close
     return speedups.Parser(  # type: ignore[no-any-return]
-        values,
-        tuple(code_only_by_code),
-        no_status,
-        Close,
-        PayloadTooLongError,
-        TruncatedPayloadError,
-        InvalidCodeError,
-        ProtocolOnlyCodeError,
-        InvalidReasonError,
-        parse_close_payload,  # for other input types, and as __wrapped__
+        values=tuple(values_by_code),
+        code_only=tuple(code_only_by_code),
+        no_status=no_status,
+        close_type=Close,
+        max_payload=MAX_PAYLOAD_BYTES,
+        too_long=PayloadTooLongError,
+        truncated=TruncatedPayloadError,
+        bad_reason=InvalidReasonError,
+        fallback=parse_close_payload,  # for other input types, and as __wrapped__
     )
 
 
@@ -415,7 +421,11 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
     for code, head in heads.items():
         heads_by_code[code] = head
     return speedups.Serializer(  # type: ignore[no-any-return]
-        tuple(heads_by_code), CloseCode, checked, serialize_close_payload
+        heads=tuple(heads_by_code),
+        code_enum=CloseCode,
+        max_reason=MAX_REASON_BYTES,
+        checked=checked,
+        fallback=serialize_close_payload,
     )
 
 
