@@ -288,21 +288,43 @@ def test_decode_longest_valid(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("words", "token"),
     [
-        (["zz"], "zz"),
         (["3e8"], "3e8"),
         (["03e8", "6"], "6"),
+        (["0x3", "0xe8"], "0x3"),  # each token is whole bytes: not 03 e8
+        (["03:e"], "03:e"),
+    ],
+)
+def test_decode_odd_hex(capsys: pytest.CaptureFixture[str], words: list[str], token: str) -> None:
+    status, out, err = run(capsys, "decode", *words)
+    assert_usage_error(status, out, err)
+    assert err == (
+        f"closeframe: error: not whole bytes in hex: {token!r} has an odd number of digits\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "token"),
+    [
+        (["zz"], "zz"),
         (["0x0x03"], "0x0x03"),
         (["03e8", "g1"], "g1"),
         (["03-e8"], "03-e8"),
         (["03:0xe8"], "03:0xe8"),
-        (["0x3", "0xe8"], "0x3"),  # each token is whole bytes: not 03 e8
+        (["03e8", "zzz"], "zzz"),  # odd and not hex: not hex is what matters
+        (["bye"], "bye"),
     ],
 )
-def test_decode_bad_hex(capsys: pytest.CaptureFixture[str], words: list[str], token: str) -> None:
+def test_decode_not_hex(capsys: pytest.CaptureFixture[str], words: list[str], token: str) -> None:
     status, out, err = run(capsys, "decode", *words)
     assert_usage_error(status, out, err)
-    assert "not whole bytes in hex" in err
-    assert repr(token) in err
+    assert err == f"closeframe: error: not hex: {token!r}\n"
+    assert "whole bytes" not in err
+
+
+def test_decode_not_hex_long_word_is_shortened(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "decode", "q" * 1000)
+    assert_usage_error(status, out, err)
+    assert err == "closeframe: error: not hex: " + repr("q" * 37) + "...\n"
 
 
 def test_decode_bad_hex_json_is_still_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -387,18 +409,115 @@ def test_encode_invalid_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert result["error"].startswith("close code 1006 cannot be sent")
 
 
-def test_encode_lone_surrogate(capsys: pytest.CaptureFixture[str]) -> None:
-    # What an argv byte that is not UTF-8 becomes on POSIX (surrogateescape).
-    status, out, err = run(capsys, "encode", "1000", "a\udcff")
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        # What an argv byte that is not UTF-8 becomes on POSIX (surrogateescape).
+        ("a\udcff", "byte 0xff at byte 1 of the reason"),
+        ("\u20ac\udc80x", "byte 0x80 at byte 3 of the reason"),
+        # A surrogate no shell gives (only a caller of main() can).
+        ("ab\ud800", "U+D800 at byte 2 of the reason"),
+    ],
+)
+def test_encode_reason_not_utf8(
+    capsys: pytest.CaptureFixture[str], reason: str, message: str
+) -> None:
+    status, out, err = run(capsys, "encode", "1000", reason)
     assert status == 1
     assert out == ""
-    assert "lone surrogate" in err
+    assert err == f"error: close reason is not valid UTF-8 text: {message}\n"
+    assert "surrogate" not in err
+    status, result = run_json(capsys, "encode", "1000", reason)
+    assert result["error"] == f"close reason is not valid UTF-8 text: {message}"
 
 
-def test_encode_code_not_int(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = run(capsys, "encode", "bye")
+def test_encode_reason_not_utf8_as_run(tmp_path: Path) -> None:
+    # The shell's $'\xff': a byte that is not UTF-8, in argv.
+    proc = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"closeframe", b"encode", b"1000", b"ok\xff"],
+        capture_output=True,
+        env=module_env(),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == b""
+    assert (
+        proc.stderr
+        == b"error: close reason is not valid UTF-8 text: byte 0xff at byte 2 of the reason\n"
+    )
+
+
+@pytest.mark.parametrize("code", ["bye", "", "0x", "NORMAL", "1000.0"])
+@pytest.mark.parametrize("command", ["encode", "explain"])
+def test_code_not_a_code(capsys: pytest.CaptureFixture[str], command: str, code: str) -> None:
+    status, out, err = run(capsys, command, code)
     assert_usage_error(status, out, err)
-    assert "invalid int value" in err
+    assert f"argument code: not a close code: {code!r}" in err
+    assert "NORMAL_CLOSURE" in err  # how to spell one
+
+
+# Every spelling of a code, each with its value, from CloseCode itself.
+CODE_SPELLINGS = [
+    ("1000", 1000),
+    ("0x3e8", 1000),
+    ("0X3E8", 1000),
+    ("01000", 1000),
+    ("0o1750", 1000),
+    ("1_000", 1000),
+    (" 1001 ", 1001),
+    ("4000", 4000),
+    ("0xfa0", 4000),
+    ("CloseCode.GOING_AWAY", 1001),
+    *[(name, int(code)) for name, code in CloseCode.__members__.items()],
+    *[(name.lower(), int(code)) for name, code in CloseCode.__members__.items()],
+    ("Close_Normal", 1000),
+    ("tls_handshake_failed", 1015),
+]
+
+
+def test_code_spellings_cover_every_alias() -> None:
+    names = {spelling for spelling, _ in CODE_SPELLINGS}
+    assert {"CLOSE_NORMAL", "NORMAL_CLOSURE", "CLOSE_TOO_LARGE", "MANDATORY_EXT"} <= names
+    assert set(CloseCode.__members__) <= names
+
+
+@pytest.mark.parametrize(("spelling", "value"), CODE_SPELLINGS)
+def test_code_spellings(capsys: pytest.CaptureFixture[str], spelling: str, value: int) -> None:
+    status, result = run_json(capsys, "explain", spelling)
+    assert status == 0
+    assert result["code"] == value
+    status, result = run_json(capsys, "encode", spelling)
+    if value in {1006, 1015}:
+        assert status == 1
+        assert result["error"].startswith(f"close code {value} cannot be sent")
+    else:
+        assert status == 0
+        # 1005 is sent as an empty payload.
+        assert result["payload"] == ("" if value == 1005 else f"{value:04x}")
+
+
+def test_code_spellings_as_run(tmp_path: Path) -> None:
+    proc = run_module("encode", "close_normal", "bye", cwd=str(tmp_path))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "03e8627965\n", "")
+    proc = run_module("explain", "0x3f7", cwd=str(tmp_path))
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("1015 TLS_HANDSHAKE")
+    proc = run_module("encode", "bye", cwd=str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("closeframe: error: argument code: not a close code: 'bye'")
+
+
+def test_encode_too_long_names_the_option(capsys: pytest.CaptureFixture[str]) -> None:
+    for reason in ["a" * 124, "\u20ac" * 42, "a" * 500]:
+        status, _, err = run(capsys, "encode", "1000", reason)
+        assert status == 1
+        assert "(pass --truncate to cut it at a character boundary)" in err
+        assert "truncate=True" not in err
+        status, result = run_json(capsys, "encode", "1000", reason)
+        assert "truncate=True" not in result["error"]
+        assert "--truncate" in result["error"]
 
 
 # --- explain -----------------------------------------------------------------------
@@ -544,10 +663,8 @@ def test_codes_cover_the_enum(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     "argv",
     [
-        [],
         ["--bogus"],
         ["bogus"],
-        ["decode"],
         ["decode", "--bogus", "03e8"],
         ["encode"],
         ["encode", "1000", "bye", "extra"],
@@ -561,10 +678,54 @@ def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str]) -> No
     assert_usage_error(status, out, err)
 
 
-def test_missing_subcommand_message(capsys: pytest.CaptureFixture[str]) -> None:
+COMMAND_LINES = {
+    "decode": "decode a close payload or frame: is it valid, what does it say?",
+    "encode": "encode a code and reason as a close payload or frame, in hex",
+    "explain": "explain any close code 0-65535: range, meaning, sender",
+    "codes": "list the registered close codes",
+}
+
+
+def assert_command_list(text: str) -> None:
+    lines = [line.split(None, 1) for line in text.splitlines() if line.startswith("    ")]
+    assert {words[0]: words[1] for words in lines if words[0] in COMMAND_LINES} == COMMAND_LINES
+
+
+def test_no_command_prints_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys)
-    assert_usage_error(status, out, err)
-    assert "command" in err
+    assert (status, out) == (2, "")
+    assert err.startswith("usage: closeframe ")
+    assert_command_list(err)
+    assert "closeframe COMMAND --help" in err
+
+
+def test_decode_without_bytes_prints_its_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["decode"], ["decode", "--frame"], ["decode", "--json"]):
+        status, out, err = run(capsys, *argv)
+        assert (status, out) == (2, "")
+        assert err.startswith("usage: closeframe decode ")
+        for option in ("--file", "--stream", "--frame", "--browsers", "--json"):
+            assert option in err
+        assert err.splitlines()[-1] == (
+            "closeframe: error: decode needs bytes: hex words, - to read hex from stdin,"
+            " or --file PATH"
+        )
+
+
+@pytest.mark.parametrize("argv", [[], ["decode"]])
+def test_usage_without_arguments_as_run(argv: list[str], tmp_path: Path) -> None:
+    proc = run_module(*argv, cwd=str(tmp_path))
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert_no_traceback(proc.stderr)
+    assert proc.stderr.startswith("usage: closeframe")
+    if not argv:
+        assert_command_list(proc.stderr)
+
+
+def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert_command_list(capsys.readouterr().out)
 
 
 def test_unknown_option_message(capsys: pytest.CaptureFixture[str]) -> None:
@@ -1034,15 +1195,26 @@ def test_browsers_stream_reads_past_the_first_frame(capsys: pytest.CaptureFixtur
         )
 
 
-@pytest.mark.parametrize("words", [["3e8"], ["03e8", "zz"], ["0x3", "0xe8"]])
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["3e8"], "not whole bytes in hex:"),
+        (["03e8", "zz"], "not hex:"),
+        (["0x3", "0xe8"], "not whole"),
+    ],
+)
 @pytest.mark.parametrize("frame", [[], ["--frame"]])
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])
 def test_browsers_bad_hex(
-    capsys: pytest.CaptureFixture[str], words: list[str], frame: list[str], json_flag: list[str]
+    capsys: pytest.CaptureFixture[str],
+    words: list[str],
+    message: str,
+    frame: list[str],
+    json_flag: list[str],
 ) -> None:
     status, out, err = run(capsys, "decode", "--browsers", *frame, *json_flag, *words)
     assert_usage_error(status, out, err)
-    assert err.startswith("closeframe: error: not whole bytes in hex:")
+    assert err.startswith("closeframe: error: " + message)
 
 
 def test_browsers_escapes_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
@@ -1225,7 +1397,7 @@ def test_stdout_and_stderr_unwritable(argv: list[str], tmp_path: Path) -> None:
     ("argv", "status", "message"),
     [
         (["encode", "1006"], 1, "error: close code 1006 cannot be sent"),
-        (["decode", "zz"], 2, "closeframe: error: not whole bytes in hex"),
+        (["decode", "zz"], 2, "closeframe: error: not hex: 'zz'"),
     ],
 )
 def test_messages_on_stderr_need_no_stdout(
@@ -1443,3 +1615,372 @@ def test_unprintable_argv_in_a_usage_error(capsys: pytest.CaptureFixture[str]) -
     status, out, err = run(capsys, "codes", "\u202eevil\n")
     assert_usage_error(status, out, err)
     assert err == "closeframe: error: unrecognized arguments: \\u202eevil\\n\n"
+
+
+# --- input from stdin and files ----------------------------------------------------
+
+
+def text_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data), encoding="ascii"))
+
+
+@pytest.mark.parametrize(
+    "data", [b"03e8627965", b"0x03 0xe8\n62:79:65\n", b"  03e8\t6279\r\n65\n", b"03E8627965"]
+)
+def test_decode_hex_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, data: bytes
+) -> None:
+    text_stdin(monkeypatch, data)
+    status, result = run_json(capsys, "decode", "-")
+    assert (status, result["payload"], result["reason"]) == (0, "03e8627965", "bye")
+
+
+def test_decode_hex_from_a_stdin_without_bytes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("880203e8\n"))
+    status, result = run_json(capsys, "decode", "--frame", "-")
+    assert (status, result["code"]) == (0, 1000)
+
+
+def test_decode_stdin_that_is_not_hex(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text_stdin(monkeypatch, b"03e8 \xff\xfe")  # binary piped to '-': named, not a crash
+    status, out, err = run(capsys, "decode", "-")
+    assert_usage_error(status, out, err)
+    assert err == "closeframe: error: not hex: " + repr("\xff\xfe") + "\n"
+
+
+def test_decode_empty_stdin_is_an_empty_payload(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text_stdin(monkeypatch, b"\n")
+    status, result = run_json(capsys, "decode", "-")
+    assert (status, result["code"]) == (0, 1005)
+
+
+def test_decode_closed_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    for argv in (["decode", "-"], ["decode", "--file", "-"]):
+        status, out, err = run(capsys, *argv)
+        assert_usage_error(status, out, err)
+        assert err == "closeframe: error: cannot read stdin: it is closed\n"
+
+
+@pytest.mark.parametrize("argv", [["-", "03e8"], ["03e8", "-"], ["-", "-"]])
+def test_decode_dash_alone(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    status, out, err = run(capsys, "decode", *argv)
+    assert_usage_error(status, out, err)
+    assert "- reads the hex from stdin: give it alone" in err
+
+
+def test_decode_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "close.bin"
+    path.write_bytes(bytes.fromhex(MASKED_BYE))
+    status, result = run_json(capsys, "decode", "--frame", "--file", str(path))
+    assert (status, result["reason"], result["mask_key"]) == (0, "bye", RFC_KEY)
+    path.write_bytes(b"\x03\xe8\xff")  # raw bytes, never hex
+    status, result = run_json(capsys, "decode", "--file", str(path))
+    assert (status, result["close_code"]) == (1, 1007)
+
+
+def test_decode_file_from_stdin(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text_stdin(monkeypatch, b"\x88\x02\x03\xe8")
+    status, result = run_json(capsys, "decode", "--frame", "--file", "-")
+    assert (status, result["code"]) == (0, 1000)
+
+
+def test_decode_file_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.bin")
+    status, out, err = run(capsys, "decode", "--file", missing)
+    assert_usage_error(status, out, err)
+    assert err == f"closeframe: error: cannot read {missing!r}: {os.strerror(errno.ENOENT)}\n"
+    status, out, err = run(capsys, "decode", "--file", str(tmp_path))
+    assert_usage_error(status, out, err)
+    status, out, err = run(capsys, "decode", "--file", missing, "03e8")
+    assert_usage_error(status, out, err)
+    assert "not both" in err
+
+
+def test_stdin_and_file_as_run(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "closeframe", "decode", "-"],
+        input="0x03 0xe8\n62 79 65\n",
+        capture_output=True,
+        text=True,
+        env=module_env(),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert "reason:  'bye'" in proc.stdout.splitlines()
+    dump = bytes.fromhex("8900" + "880203e8")
+    (tmp_path / "dump.bin").write_bytes(dump)
+    proc = run_module("decode", "--stream", "--json", "--file", "dump.bin", cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert [f["status"] for f in json.loads(proc.stdout)["frames"]] == ["skipped", "close"]
+    raw = subprocess.run(
+        [sys.executable, "-m", "closeframe", "decode", "--stream", "--file", "-"],
+        input=dump,
+        capture_output=True,
+        env=module_env(),
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert (raw.returncode, raw.stderr) == (0, b"")
+    assert b"frame 2 at byte 2: close\n" in raw.stdout
+
+
+# --- decode --stream -----------------------------------------------------------------
+
+
+def stream_json(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, dict[str, Any]]:
+    status, result = run_json(capsys, "decode", "--stream", *words)
+    assert set(result) == {"stream", "length", "valid", "frames"}
+    assert result["valid"] is (status == 0)
+    for frame in result["frames"]:
+        assert set(frame) == {"offset", "length", "opcode", "type", "status", "needed", "close"}
+    return status, result
+
+
+def test_stream_frames_in_a_row(capsys: pytest.CaptureFixture[str]) -> None:
+    words = ["8900", "880203e8", "810162", "8a80" + RFC_KEY, MASKED_BYE, "830100", "880503e8"]
+    status, out, err = run(capsys, "decode", "--stream", *words)
+    assert (status, err) == (0, "")
+    assert out.splitlines() == [
+        "frame 1 at byte 0: ping (opcode 0x9), 2 bytes: skipped",
+        "frame 2 at byte 2: close",
+        "  frame:   close frame, 2-byte payload, unmasked (from a server)",
+        "  code:    1000 NORMAL_CLOSURE (normal closure)",
+        "  reason:  ''",
+        "  valid:   yes, this frame may appear on the wire",
+        "frame 3 at byte 6: text (opcode 0x1), 3 bytes: skipped",
+        "frame 4 at byte 9: pong (opcode 0xa), 6 bytes: skipped",
+        "frame 5 at byte 15: close",
+        f"  frame:   close frame, 5-byte payload, masked with key {RFC_KEY} (from a client)",
+        "  code:    1000 NORMAL_CLOSURE (normal closure)",
+        "  reason:  'bye'",
+        "  valid:   yes, this frame may appear on the wire",
+        "frame 6 at byte 26: reserved opcode (opcode 0x3), 3 bytes: skipped",
+        "frame 7 at byte 29: incomplete close frame: 3 more byte(s) to come"
+        " (a peer waits for them)",
+    ]
+    status, result = stream_json(capsys, *words)
+    assert status == 0
+    frames = result["frames"]
+    assert [f["status"] for f in frames] == [
+        "skipped", "close", "skipped", "skipped", "close", "skipped", "incomplete",
+    ]  # fmt: skip
+    assert [f["type"] for f in frames] == [
+        "ping", "close", "text", "pong", "close", None, "close",
+    ]  # fmt: skip
+    assert [f["opcode"] for f in frames] == [9, 8, 1, 10, 8, 3, 8]
+    assert [f["offset"] for f in frames] == [0, 2, 6, 9, 15, 26, 29]
+    assert frames[-1]["needed"] == 3
+    assert frames[-1]["length"] == 4
+    assert frames[4]["close"]["reason"] == "bye"
+    # Each close frame's fields are decode --frame's for its bytes.
+    _, alone = run_json(capsys, "decode", "--frame", MASKED_BYE)
+    assert frames[4]["close"] == alone
+
+
+@pytest.mark.parametrize(
+    ("hex_stream", "needed"),
+    [
+        ("88", 1),  # one byte of a header
+        ("89", 1),
+        ("817e00", 1),  # a 16-bit length, half given
+        ("817f0000", 6),  # a 64-bit length, half given
+        ("817e0100" + "61" * 250, 6),
+        ("8185" + RFC_KEY[:4], 7),  # the masking key, half given
+        ("888237fa", 4),
+    ],
+)
+def test_stream_incomplete_last_frame(
+    capsys: pytest.CaptureFixture[str], hex_stream: str, needed: int
+) -> None:
+    status, result = stream_json(capsys, "880203e8", hex_stream)
+    assert status == 0  # a peer waits; nothing is wrong yet
+    assert result["frames"][-1]["status"] == "incomplete"
+    assert result["frames"][-1]["needed"] == needed
+    status, out, _ = run(capsys, "decode", "--stream", "880203e8", hex_stream)
+    assert f"incomplete {'close ' if hex_stream[:2] == '88' else ''}frame: {needed} more" in out
+
+
+def test_stream_long_frames_are_skipped_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    binary16 = "827e0100" + "00" * 256
+    binary64 = "827f" + (300).to_bytes(8, "big").hex() + "00" * 300
+    status, result = stream_json(capsys, binary16, binary64, "880203e8")
+    assert status == 0
+    assert [f["length"] for f in result["frames"]] == [260, 310, 4]
+    assert result["frames"][-1]["close"]["code"] == 1000
+
+
+@pytest.mark.parametrize(
+    ("frame", "words"),
+    [
+        ("887e0100", "length field is 126"),  # refused at once, never incomplete
+        ("880303e8ff", "UTF-8"),
+        ("8802ffff", "allowed: 1000-1003"),
+        ("c80203e8", "reserved bits"),
+        ("080203e8", "FIN"),
+    ],
+)
+def test_stream_invalid_close_frame(
+    capsys: pytest.CaptureFixture[str], frame: str, words: str
+) -> None:
+    status, result = stream_json(capsys, "8900", frame, "8900")
+    assert status == 1
+    assert frame[1] != "8" or result["frames"][1]["status"] == "close"
+    closes = [f for f in result["frames"] if f["status"] == "close"]
+    if frame[1] == "8":
+        assert words in closes[0]["close"]["error"]
+        assert closes[0]["close"]["valid"] is False
+
+
+def test_stream_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "decode", "--stream", "")
+    assert (status, out, err) == (0, "no frames: the stream is empty\n", "")
+    status, result = stream_json(capsys, "")
+    assert result["frames"] == []
+
+
+def test_stream_is_not_for_browsers(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "decode", "--stream", "--browsers", "--frame", "880203e8")
+    assert_usage_error(status, out, err)
+    assert "--browsers --frame already reads" in err
+
+
+def test_stream_as_run(tmp_path: Path) -> None:
+    proc = run_module("decode", "--stream", "--frame", "8900", "880203e8", "88", cwd=str(tmp_path))
+    assert (proc.returncode, proc.stderr) == (0, "")
+    assert proc.stdout.splitlines()[-1].startswith("frame 3 at byte 6: incomplete close frame")
+
+
+# --- decode --frame of a frame whose payload is refused --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("frame", "lines"),
+    [
+        (
+            "880403e862ff",
+            [
+                "frame:   close frame, 4-byte payload, unmasked (from a server)",
+                "code:    1000 NORMAL_CLOSURE (normal closure)",
+            ],
+        ),
+        (
+            "8884"
+            + RFC_KEY
+            + bytes(
+                a ^ b
+                for a, b in zip(bytes.fromhex("03e862ff"), bytes.fromhex(RFC_KEY), strict=True)
+            ).hex(),
+            [
+                f"frame:   close frame, 4-byte payload, masked with key {RFC_KEY} (from a client)",
+                "code:    1000 NORMAL_CLOSURE (normal closure)",
+            ],
+        ),
+        (
+            "880203ee",
+            [
+                "frame:   close frame, 2-byte payload, unmasked (from a server)",
+                "code:    1006 ABNORMAL_CLOSURE (abnormal closure)",
+            ],
+        ),
+        ("880103", ["frame:   close frame, 1-byte payload, unmasked (from a server)"]),
+    ],
+)
+def test_decode_frame_shows_what_a_refused_payload_holds(
+    capsys: pytest.CaptureFixture[str], frame: str, lines: list[str]
+) -> None:
+    status, out, err = run(capsys, "decode", "--frame", frame)
+    assert (status, err) == (1, "")
+    assert out.splitlines()[: len(lines)] == lines
+    assert out.splitlines()[len(lines)].startswith("valid:   no: ")
+    status, result = run_json(capsys, "decode", "--frame", frame)
+    assert result["masked"] is ("masked with key" in lines[0])
+    assert result["valid"] is False
+    if len(lines) == 2:
+        assert result["code"] == int(lines[1].split()[1])
+        assert result["payload"][:4] == f"{result['code']:04x}"
+    else:
+        assert "code" not in result
+
+
+# --- any terminal encoding, as run -------------------------------------------------
+
+ENCODED_OUTPUTS = [
+    (["--help"], 0),
+    (["decode", "--help"], 0),
+    (["decode", "03e8e282ac"], 0),  # a reason outside ASCII and latin-1
+    (["decode", "--json", "03e8c3a9e282ac"], 0),
+    (["decode", "--frame", "880503e8e282ac"], 0),
+    (["decode", "--browsers", "03e8e282ac"], 0),
+    (["decode", "--stream", "880503e8e282ac"], 0),
+    (["codes"], 0),
+    (["codes", "--json"], 0),
+    (["explain", "1000"], 0),  # its source has a "\xa7"
+    (["explain", "--json", "1015"], 0),
+    (["encode", "1000", "\u20ac" * 70], 1),  # an error, on stderr
+    (["encode", "1000", "\u20ac\u20ac"], 0),
+    (["decode", "\u20ac"], 2),  # a usage error quoting argv
+    ([], 2),
+]
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+@pytest.mark.parametrize(("argv", "status"), ENCODED_OUTPUTS)
+def test_any_terminal_encoding(
+    argv: list[str], status: int, encoding: str, tmp_path: Path
+) -> None:
+    env = module_env()
+    env["PYTHONIOENCODING"] = encoding
+    proc = subprocess.run(
+        [sys.executable, "-m", "closeframe", *argv],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == status, proc.stderr
+    assert_no_traceback(proc.stderr.decode(encoding))
+    assert proc.stdout or proc.stderr
+    # Every byte is the terminal's: nothing it cannot show.
+    proc.stdout.decode(encoding)
+    proc.stderr.decode(encoding)
+    if "--json" in argv:
+        json.loads(proc.stdout.decode(encoding))
+
+
+def test_c_locale_help(tmp_path: Path) -> None:
+    env = module_env()
+    env.pop("PYTHONIOENCODING")
+    env.update(LC_ALL="C", LANG="C", PYTHONUTF8="0", PYTHONCOERCECLOCALE="0")
+    proc = subprocess.run(
+        [sys.executable, "-m", "closeframe", "--help"],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (0, b"")
+    assert b"RFC 6455" in proc.stdout
+
+
+def test_help_on_an_ascii_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = ascii_stdout(monkeypatch)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    sys.stdout.flush()
+    assert "RFC 6455 \\xa75.5.1" in raw.getvalue().decode("ascii")

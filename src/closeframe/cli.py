@@ -27,9 +27,9 @@ from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .codes import CloseCode, code_info, code_range, describe_code, is_sendable
-from .errors import CloseFrameError, CloseValueError
+from .errors import CloseFrameError, CloseValueError, InvalidFrameError, UnencodableReasonError
 from .events import CloseEvent
-from .frame import decode_close_frame, encode_close_frame
+from .frame import decode_close_frame, encode_close_frame, mask_payload, read_close_frame
 from .payload import IMPLEMENTATION, parse_close_payload, serialize_close_payload
 
 __all__ = ["main"]
@@ -43,6 +43,15 @@ EXIT_BROKEN_PIPE = 141
 
 class _UsageError(Exception):
     pass
+
+
+class _HelpNeededError(Exception):
+    """Nothing to work on: print this help on stderr, then the message, and exit 2."""
+
+    def __init__(self, help_text: str, message: str | None = None) -> None:
+        super().__init__(help_text, message)
+        self.help_text = help_text
+        self.message = message
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,12 +72,78 @@ def _parse_hex(words: Sequence[str]) -> bytes:
     # by token makes "0x3 0xe8" an error rather than the bytes 03 e8.
     data = bytearray()
     for token in " ".join(words).split():
-        digits = token[2:] if token[:2] in ("0x", "0X") else token
-        try:
-            data += bytes.fromhex(digits.replace(":", ""))
-        except ValueError:
-            raise _UsageError(f"not whole bytes in hex: {token!r}") from None
+        digits = (token[2:] if token[:2] in ("0x", "0X") else token).replace(":", "")
+        if not set(digits) <= _HEX_DIGITS:
+            raise _UsageError(f"not hex: {_shown(token)}")
+        if len(digits) % 2:
+            raise _UsageError(
+                f"not whole bytes in hex: {_shown(token)} has an odd number of digits"
+            )
+        data += bytes.fromhex(digits)
     return bytes(data)
+
+
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _shown(token: str) -> str:
+    # A word from a file or stdin may be long: enough of it to find it.
+    return repr(token) if len(token) <= 40 else repr(token[:37]) + "..."
+
+
+def _input(args: argparse.Namespace) -> bytes:
+    """decode's bytes: hex words, ``-`` (hex on stdin) or ``--file PATH`` (raw)."""
+    if args.file is not None:
+        if args.hex:
+            raise _UsageError("give the bytes as hex or with --file, not both")
+        if args.file == "-":
+            return _stdin_bytes()
+        try:
+            with open(args.file, "rb") as file:
+                return file.read()
+        except OSError as exc:
+            raise _UsageError(f"cannot read {args.file!r}: {exc.strerror or exc}") from None
+    if not args.hex:
+        raise _HelpNeededError(
+            args.parser.format_help(),
+            "decode needs bytes: hex words, - to read hex from stdin, or --file PATH",
+        )
+    if "-" in args.hex:
+        if len(args.hex) > 1:
+            raise _UsageError("- reads the hex from stdin: give it alone")
+        # Every byte is a character in latin-1, so whatever is not hex is
+        # named as such rather than failing to decode.
+        return _parse_hex([_stdin_bytes().decode("latin-1")])
+    return _parse_hex(args.hex)
+
+
+def _stdin_bytes() -> bytes:
+    stdin = sys.stdin
+    if stdin is None:  # descriptor 0 closed
+        raise _UsageError("cannot read stdin: it is closed")
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is None:  # a text stream without bytes beneath (io.StringIO)
+        return stdin.read().encode("utf-8", "surrogateescape")
+    data: bytes = buffer.read()
+    return data
+
+
+def _close_code(text: str) -> int:
+    """A code as a user writes it: 1000, 0x3e8, NORMAL_CLOSURE, close_normal."""
+    word = text.strip()
+    for base in (10, 0):  # 10 first: "01000" is 1000; 0 reads 0x3e8, 0o, 0b
+        try:
+            return int(word, base)
+        except ValueError:
+            pass
+    key = word.casefold().removeprefix("closecode.")
+    values = {int(code) for name, code in CloseCode.__members__.items() if name.casefold() == key}
+    if len(values) == 1:
+        return values.pop()
+    raise argparse.ArgumentTypeError(
+        f"not a close code: {_shown(text)} (a number such as 1000 or 0x3e8, or a name"
+        " such as NORMAL_CLOSURE; closeframe codes lists the names)"
+    )
 
 
 def _code_name(code: int) -> str | None:
@@ -101,9 +176,16 @@ def _valid_line(frame: bool) -> str:
 
 
 def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
-    data = _parse_hex(args.hex)
+    if args.stream and args.browsers:
+        raise _UsageError(
+            "--browsers --frame already reads the bytes as a server's stream, as each"
+            " engine does; --stream lists the frames one by one, without --browsers"
+        )
+    data = _input(args)
     if args.browsers:
         return _decode_browsers(data, frame=args.frame)
+    if args.stream:
+        return _decode_stream(data)
     if args.frame:
         return _decode_frame(data)
     result: dict[str, Any] = {"payload": data.hex(), "length": len(data)}
@@ -128,14 +210,33 @@ def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     return EXIT_VALID, result, lines
 
 
+def _frame_line(payload: bytes, mask_key: str | None) -> str:
+    return f"frame:   close frame, {len(payload)}-byte payload, " + (
+        f"masked with key {mask_key} (from a client)" if mask_key else "unmasked (from a server)"
+    )
+
+
 def _decode_frame(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
     result: dict[str, Any] = {"frame": data.hex(), "length": len(data)}
+    masked = len(data) >= 2 and bool(data[1] & 0x80)
+    mask_key = data[2:6].hex() if masked else None
     try:
         close = decode_close_frame(data)
     except CloseFrameError as exc:
-        return EXIT_INVALID, result, _strict_failure(exc, result)
-    masked = bool(data[1] & 0x80)
-    mask_key = data[2:6].hex() if masked else None
+        lines = []
+        if not isinstance(exc, InvalidFrameError):
+            # A well-formed frame whose payload is refused: what it holds
+            # still helps (its code, whose reason is not UTF-8...).
+            payload = data[6:] if masked else data[2:]
+            if masked:
+                payload = mask_payload(payload, data[2:6])
+            result.update(payload=payload.hex(), masked=masked, mask_key=mask_key)
+            lines.append(_frame_line(payload, mask_key))
+            if len(payload) >= 2:
+                code = payload[0] << 8 | payload[1]
+                result.update(_code_fields(code))
+                lines.append(f"code:    {describe_code(code)}")
+        return EXIT_INVALID, result, lines + _strict_failure(exc, result)
     payload = serialize_close_payload(*close)
     result.update(_code_fields(close.code))
     result.update(
@@ -148,15 +249,80 @@ def _decode_frame(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
         close_code=None,
     )
     lines = [
-        f"frame:   close frame, {len(payload)}-byte payload, "
-        + (
-            f"masked with key {mask_key} (from a client)" if masked else "unmasked (from a server)"
-        ),
+        _frame_line(payload, mask_key),
         f"code:    {describe_code(close.code)}",
         f"reason:  {close.reason!r}",
         _valid_line(frame=True),
     ]
     return EXIT_VALID, result, lines
+
+
+_OPCODE_NAMES = {0x0: "continuation", 0x1: "text", 0x2: "binary", 0x9: "ping", 0xA: "pong"}
+
+
+def _frame_extent(data: bytes, start: int) -> tuple[int, int]:
+    """(opcode, end) of the frame at *start*; end is past len(data) when incomplete."""
+    available = len(data) - start
+    if available < 2:  # never 0: the caller stops at the end
+        return data[start] & 0x0F, start + 2
+    opcode, second = data[start] & 0x0F, data[start + 1]
+    length = second & 0x7F
+    header = 2 + {126: 2, 127: 8}.get(length, 0)
+    if available < header:
+        return opcode, start + header
+    if length >= 126:
+        length = int.from_bytes(data[start + 2 : start + header], "big")
+    return opcode, start + header + (4 if second & 0x80 else 0) + length
+
+
+def _decode_stream(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
+    """``decode --stream``: every frame in a row, as a capture holds them."""
+    status = EXIT_VALID
+    frames: list[dict[str, Any]] = []
+    lines: list[str] = []
+    start = 0
+    while start < len(data):
+        opcode, end = _frame_extent(data, start)
+        entry: dict[str, Any] = {
+            "offset": start,
+            "length": min(end, len(data)) - start,
+            "opcode": opcode,
+            "type": "close" if opcode == 0x8 else _OPCODE_NAMES.get(opcode),
+            "status": "skipped",
+            "needed": None,
+            "close": None,
+        }
+        frames.append(entry)
+        where = f"frame {len(frames)} at byte {start}:"
+        needed = end - len(data)
+        if opcode == 0x8:
+            try:
+                # A header a peer refuses at once is invalid, not incomplete.
+                read_close_frame(data[start:end])
+            except CloseFrameError:
+                needed = 0
+        if needed > 0:
+            entry.update(status="incomplete", needed=needed)
+            kind = "close frame" if opcode == 0x8 else "frame"
+            lines.append(
+                f"{where} incomplete {kind}: {needed} more byte(s) to come (a peer waits for them)"
+            )
+            break
+        if opcode != 0x8:
+            name = _OPCODE_NAMES.get(opcode, "reserved opcode")
+            lines.append(f"{where} {name} (opcode {opcode:#x}), {end - start} bytes: skipped")
+            start = end
+            continue
+        frame_status, result, frame_lines = _decode_frame(data[start:end])
+        status = max(status, frame_status)
+        entry.update(status="close", close=result)
+        lines.append(f"{where} close")
+        lines += ["  " + line for line in frame_lines]
+        start = end
+    if not frames:
+        lines.append("no frames: the stream is empty")
+    summary = {"stream": data.hex(), "length": len(data), "valid": status == EXIT_VALID}
+    return status, {**summary, "frames": frames}, lines
 
 
 # What a page sees and what is sent back: the error event, the CloseEvent and
@@ -289,13 +455,29 @@ def _encode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     try:
         payload = serialize_close_payload(args.code, args.reason, truncate=args.truncate)
     except CloseValueError as exc:
-        return EXIT_INVALID, {"valid": False, "error": str(exc)}, [f"error: {exc}"]
+        message = _value_error(exc, args.reason)
+        return EXIT_INVALID, {"valid": False, "error": message}, [f"error: {message}"]
     result: dict[str, Any] = {"valid": True, "payload": payload.hex()}
     if not args.frame and mask_key is None:
         return EXIT_VALID, result, [payload.hex()]
     frame = encode_close_frame(args.code, args.reason, mask_key=mask_key, truncate=args.truncate)
     result.update(frame=frame.hex(), mask_key=mask_key.hex() if mask_key is not None else None)
     return EXIT_VALID, result, [frame.hex()]
+
+
+def _value_error(exc: CloseValueError, reason: str) -> str:
+    """The library's message in the command's terms: options, bytes, not str internals."""
+    if isinstance(exc, UnencodableReasonError):
+        # On POSIX a byte of argv that is not UTF-8 reaches the command as a
+        # lone surrogate (surrogateescape): U+DC80-U+DCFF stand for 0x80-0xff.
+        char = ord(reason[exc.position])
+        at = len(reason[: exc.position].encode("utf-8"))
+        what = f"byte {char - 0xDC00:#04x}" if 0xDC80 <= char <= 0xDCFF else f"U+{char:04X}"
+        return f"close reason is not valid UTF-8 text: {what} at byte {at} of the reason"
+    return str(exc).replace(
+        "pass truncate=True to cut it at a code point",
+        "pass --truncate to cut it at a character boundary",
+    )
 
 
 def _explain(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
@@ -344,16 +526,33 @@ def _build_parser() -> _Parser:
     parser = _Parser(
         prog="closeframe",
         description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1).",
+        epilog="closeframe COMMAND --help shows a command's options.",
     )
     parser.add_argument(
         "--version",
         action="version",
         version=f"closeframe {__version__} ({IMPLEMENTATION} implementation)",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.set_defaults(parser=parser, run=None)
+    commands = parser.add_subparsers(
+        dest="command", title="commands", metavar="COMMAND", parser_class=_Parser
+    )
 
-    decode = commands.add_parser("decode", help="decode a close payload given in hex")
-    decode.add_argument("hex", nargs="+", help="payload bytes, e.g. 03e8 or '0x03 0xe8 62 79 65'")
+    decode = commands.add_parser(
+        "decode",
+        help="decode a close payload or frame: is it valid, what does it say?",
+        description="Decode a close payload (or with --frame a whole frame): its code,"
+        " its reason, and whether it is valid on the wire.",
+    )
+    decode.add_argument(
+        "hex",
+        nargs="*",
+        help="the bytes in hex, e.g. 03e8 or '0x03 0xe8 62 79 65'; - reads hex from stdin"
+        " (whitespace, 0x and colons ignored as here)",
+    )
+    decode.add_argument(
+        "--file", metavar="PATH", help="read the bytes raw from a file (- for stdin)"
+    )
     decode.add_argument(
         "--frame",
         action="store_true",
@@ -361,14 +560,25 @@ def _build_parser() -> _Parser:
         " byte stream, one frame or several)",
     )
     decode.add_argument(
+        "--stream",
+        action="store_true",
+        help="the bytes are frames in a row, as a capture holds them (implies --frame):"
+        " each close frame decoded, others listed and skipped",
+    )
+    decode.add_argument(
         "--browsers",
         action="store_true",
         help="what Chromium, Firefox and WebKit do with it, beside the strict answer",
     )
-    decode.set_defaults(run=_decode)
+    decode.set_defaults(run=_decode, parser=decode)
 
-    encode = commands.add_parser("encode", help="encode a close payload as hex")
-    encode.add_argument("code", type=int)
+    code_help = "a number (1000, 0x3e8) or a name (NORMAL_CLOSURE, close_normal)"
+    encode = commands.add_parser(
+        "encode",
+        help="encode a code and reason as a close payload or frame, in hex",
+        description="Encode a close payload (or frame) by the sending rules.",
+    )
+    encode.add_argument("code", type=_close_code, help=code_help)
     encode.add_argument("reason", nargs="?", default="")
     encode.add_argument(
         "--truncate",
@@ -383,11 +593,19 @@ def _build_parser() -> _Parser:
     )
     encode.set_defaults(run=_encode)
 
-    explain = commands.add_parser("explain", help="explain any close code 0-65535")
-    explain.add_argument("code", type=int)
+    explain = commands.add_parser(
+        "explain",
+        help="explain any close code 0-65535: range, meaning, sender",
+        description="Explain a close code: its range, and for a registered code its meaning.",
+    )
+    explain.add_argument("code", type=_close_code, help=code_help)
     explain.set_defaults(run=_explain)
 
-    codes = commands.add_parser("codes", help="list the registered close codes")
+    codes = commands.add_parser(
+        "codes",
+        help="list the registered close codes",
+        description="List the registered close codes.",
+    )
     codes.set_defaults(run=_codes)
 
     for sub in (decode, encode, explain, codes):
@@ -417,10 +635,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     try:
         args = _build_parser().parse_args(argv)
+        if args.run is None:
+            raise _HelpNeededError(args.parser.format_help())
         status: int
         status, result, lines = args.run(args)
     except _UsageError as exc:
         _message(f"closeframe: error: {exc}")
+        return EXIT_USAGE
+    except _HelpNeededError as exc:
+        # Run with nothing to do: what it can do, on stderr, as a usage error.
+        help_lines = exc.help_text.rstrip("\n").split("\n")
+        _message(*help_lines, *([f"closeframe: error: {exc.message}"] if exc.message else []))
         return EXIT_USAGE
     if args.json:
         text = json.dumps(result, ensure_ascii=False)
