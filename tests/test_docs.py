@@ -12,7 +12,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 DOC_PAGES = sorted(path.name for path in (ROOT / "docs").glob("*.rst"))
 # Pages that teach by example: each must keep at least this many.
-PAGES_WITH_EXAMPLES = ["cli.rst", "codes.rst", "embedding.rst", "quickstart.rst", "rules.rst"]
+PAGES_WITH_EXAMPLES = ["codes.rst", "embedding.rst", "quickstart.rst", "rules.rst"]
+# Pages whose examples are shell sessions (``.. code-block:: console``).
+PAGES_WITH_SESSIONS = ["cli.rst"]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +52,78 @@ def test_docs_page_examples(page: str) -> None:
 
 def test_docs_pages_found() -> None:
     assert set(PAGES_WITH_EXAMPLES) <= set(DOC_PAGES)
+    assert set(PAGES_WITH_SESSIONS) <= set(DOC_PAGES)
+
+
+def console_sessions(text: str) -> list[tuple[str, str, int]]:
+    """Each ``$ command`` of the console blocks: (command, expected output, status).
+
+    The output is the block's lines up to the next ``$`` line; the status is
+    0 unless the command's comment says ``exit status N``.
+    """
+    import re
+
+    sessions: list[tuple[str, str, int]] = []
+    for block in text.split(".. code-block:: console\n")[1:]:
+        body = []
+        for line in block.split("\n")[1:]:
+            if line and not line.startswith("   "):
+                break  # the block ends at the first line that is not indented
+            body.append(line[3:])
+        for line in body:
+            if line.startswith("$ "):
+                found = re.search(r"#.*\bexit status (\d+)", line)
+                sessions.append((line[2:], "", int(found.group(1)) if found else 0))
+            elif sessions and line:
+                command, output, status = sessions[-1]
+                sessions[-1] = (command, output + line + "\n", status)
+    return sessions
+
+
+def test_console_sessions_parse() -> None:
+    text = (
+        "x\n\n.. code-block:: console\n\n   $ a b  # exit status 2\n   out\n\n   more\n"
+        "   $ c\nafter\n   $ not in a block\n"
+    )
+    assert console_sessions(text) == [("a b  # exit status 2", "out\nmore\n", 2), ("c", "", 0)]
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_SESSIONS)
+def test_docs_shell_sessions(page: str, tmp_path: pathlib.Path) -> None:
+    # Run by a real shell, as a reader types them, `closeframe` being this
+    # interpreter's `-m closeframe`; stderr goes with stdout, as on a terminal.
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import closeframe
+
+    bash = shutil.which("bash")
+    if bash is None:
+        pytest.skip("the sessions are bash")
+    sessions = console_sessions((ROOT / "docs" / page).read_text(encoding="utf-8"))
+    assert len(sessions) >= 20
+    env = dict(
+        os.environ, PYTHONIOENCODING="utf-8", COLUMNS="80", CLOSEFRAME_PYTHON=sys.executable
+    )
+    root = os.path.dirname(os.path.dirname(closeframe.__file__))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    prelude = 'closeframe() { "$CLOSEFRAME_PYTHON" -m closeframe "$@"; }\n'
+    checker = doctest.OutputChecker()
+    for command, expected, status in sessions:
+        proc = subprocess.run(
+            [bash, "-c", prelude + command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+            check=False,
+        )
+        got = proc.stdout.decode("utf-8")
+        assert checker.check_output(expected, got, FLAGS), (command, got)
+        assert proc.returncode == status, (command, got)
 
 
 def test_readme_strategies_example_is_the_tested_one() -> None:
