@@ -46,7 +46,8 @@ REGISTERED = {
 }
 NEVER_ON_WIRE = {1005, 1006, 1015}
 
-DECODE_KEYS_VALID = {
+# --json: the same keys in every case, command by command.
+DECODE_KEYS = [
     "payload",
     "length",
     "code",
@@ -58,7 +59,25 @@ DECODE_KEYS_VALID = {
     "valid",
     "error",
     "close_code",
-}
+    "frame",
+    "masked",
+    "mask_key",
+]
+DECODE_KEYS_VALID = set(DECODE_KEYS)
+ENCODE_KEYS = ["valid", "error", "payload", "frame", "mask_key"]
+CODE_KEYS = [
+    "code",
+    "name",
+    "description",
+    "range",
+    "sendable",
+    "iana_name",
+    "mdn_name",
+    "meaning",
+    "reference",
+    "sender",
+    "normal",
+]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -74,6 +93,15 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[
     assert out.count("\n") == 1  # one JSON object on one line
     result = json.loads(out)
     assert isinstance(result, dict)
+    command = argv[0]
+    if command == "decode" and not {"--browsers", "--stream"} & set(argv):
+        assert list(result) == DECODE_KEYS
+    elif command == "encode":
+        assert list(result) == ENCODE_KEYS
+    elif command == "explain":
+        assert list(result) == CODE_KEYS
+    elif command == "codes":
+        assert all(list(row) == CODE_KEYS for row in result["codes"])
     return status, result
 
 
@@ -155,6 +183,7 @@ def test_decode_valid_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert result["valid"] is True
     assert result["error"] is None
     assert result["close_code"] is None
+    assert (result["frame"], result["masked"], result["mask_key"]) == (None, None, None)
 
 
 def test_decode_empty_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,7 +230,7 @@ def test_decode_invalid_code(
 def test_decode_invalid_code_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, result = run_json(capsys, "decode", "03ee", "6279")
     assert status == 1
-    assert "reason" not in result
+    assert result["reason"] is None
     assert result["payload"] == "03ee6279"
     assert result["length"] == 4
     assert result["code"] == 1006
@@ -227,6 +256,7 @@ def test_decode_one_byte_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, result = run_json(capsys, "decode", "0x03")
     assert status == 1
     assert result == {
+        **dict.fromkeys(DECODE_KEYS),
         "payload": "03",
         "length": 1,
         "valid": False,
@@ -355,7 +385,7 @@ def test_encode_valid(
     assert out == hex_payload + "\n"
     status, result = run_json(capsys, "encode", *argv)
     assert status == 0
-    assert result == {"valid": True, "payload": hex_payload}
+    assert result == {**dict.fromkeys(ENCODE_KEYS), "valid": True, "payload": hex_payload}
 
 
 def test_encode_truncate(capsys: pytest.CaptureFixture[str]) -> None:
@@ -366,7 +396,7 @@ def test_encode_truncate(capsys: pytest.CaptureFixture[str]) -> None:
     assert out == "03e8" + "61" * 122 + "\n"
     status, result = run_json(capsys, "encode", "--truncate", "1000", "b" * 200)
     assert status == 0
-    assert result == {"valid": True, "payload": "03e8" + "62" * 123}
+    assert result["payload"] == "03e8" + "62" * 123
 
 
 def test_encode_too_long_without_truncate(capsys: pytest.CaptureFixture[str]) -> None:
@@ -404,8 +434,8 @@ def test_encode_invalid(capsys: pytest.CaptureFixture[str], code: str, fragment:
 def test_encode_invalid_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, result = run_json(capsys, "encode", "1006")
     assert status == 1
-    assert set(result) == {"valid", "error"}
     assert result["valid"] is False
+    assert (result["payload"], result["frame"], result["mask_key"]) == (None, None, None)
     assert result["error"].startswith("close code 1006 cannot be sent")
 
 
@@ -595,6 +625,7 @@ def test_explain_unregistered(
     status, result = run_json(capsys, "explain", code)
     assert status == 0
     assert result == {
+        **dict.fromkeys(CODE_KEYS),
         "code": int(code),
         "name": None,
         "description": f"{code} ({label})",
@@ -884,6 +915,7 @@ def test_encode_frame_masked(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     assert result == {
         "valid": True,
+        "error": None,
         "payload": "03e8627965",
         "frame": MASKED_BYE,
         "mask_key": RFC_KEY,
@@ -1913,7 +1945,7 @@ def test_decode_frame_shows_what_a_refused_payload_holds(
         assert result["code"] == int(lines[1].split()[1])
         assert result["payload"][:4] == f"{result['code']:04x}"
     else:
-        assert "code" not in result
+        assert result["code"] is None
 
 
 # --- any terminal encoding, as run -------------------------------------------------

@@ -146,6 +146,45 @@ def _close_code(text: str) -> int:
     )
 
 
+# --json's keys, command by command: every key in every case, null where a
+# field does not apply (no code in one byte, no reason in an invalid payload,
+# no frame fields for a payload).
+_DECODE_KEYS = (
+    "payload",
+    "length",
+    "code",
+    "name",
+    "description",
+    "range",
+    "sendable",
+    "reason",
+    "valid",
+    "error",
+    "close_code",
+    "frame",
+    "masked",
+    "mask_key",
+)
+_ENCODE_KEYS = ("valid", "error", "payload", "frame", "mask_key")
+_CODE_KEYS = (
+    "code",
+    "name",
+    "description",
+    "range",
+    "sendable",
+    "iana_name",
+    "mdn_name",
+    "meaning",
+    "reference",
+    "sender",
+    "normal",
+)
+
+
+def _keyed(result: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {key: result.get(key) for key in keys}
+
+
 def _code_name(code: int) -> str | None:
     info = code_info(code)
     return info.code.name if info else None
@@ -198,7 +237,7 @@ def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
             result.update(_code_fields(code))
             lines.append(f"code:    {describe_code(code)}")
         lines += _strict_failure(exc, result)
-        return EXIT_INVALID, result, lines
+        return EXIT_INVALID, _keyed(result, _DECODE_KEYS), lines
     result.update(_code_fields(close.code))
     result.update(reason=close.reason, valid=True, error=None, close_code=None)
     if not data:
@@ -207,7 +246,7 @@ def _decode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
         lines.append(f"code:    {describe_code(close.code)}")
     lines.append(f"reason:  {close.reason!r}")
     lines.append(_valid_line(frame=False))
-    return EXIT_VALID, result, lines
+    return EXIT_VALID, _keyed(result, _DECODE_KEYS), lines
 
 
 def _frame_line(payload: bytes, mask_key: str | None) -> str:
@@ -236,7 +275,8 @@ def _decode_frame(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
                 code = payload[0] << 8 | payload[1]
                 result.update(_code_fields(code))
                 lines.append(f"code:    {describe_code(code)}")
-        return EXIT_INVALID, result, lines + _strict_failure(exc, result)
+        lines += _strict_failure(exc, result)
+        return EXIT_INVALID, _keyed(result, _DECODE_KEYS), lines
     payload = serialize_close_payload(*close)
     result.update(_code_fields(close.code))
     result.update(
@@ -254,7 +294,7 @@ def _decode_frame(data: bytes) -> tuple[int, dict[str, Any], list[str]]:
         f"reason:  {close.reason!r}",
         _valid_line(frame=True),
     ]
-    return EXIT_VALID, result, lines
+    return EXIT_VALID, _keyed(result, _DECODE_KEYS), lines
 
 
 _OPCODE_NAMES = {0x0: "continuation", 0x1: "text", 0x2: "binary", 0x9: "ping", 0xA: "pong"}
@@ -456,13 +496,14 @@ def _encode(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
         payload = serialize_close_payload(args.code, args.reason, truncate=args.truncate)
     except CloseValueError as exc:
         message = _value_error(exc, args.reason)
-        return EXIT_INVALID, {"valid": False, "error": message}, [f"error: {message}"]
+        failed = {"valid": False, "error": message}
+        return EXIT_INVALID, _keyed(failed, _ENCODE_KEYS), [f"error: {message}"]
     result: dict[str, Any] = {"valid": True, "payload": payload.hex()}
     if not args.frame and mask_key is None:
-        return EXIT_VALID, result, [payload.hex()]
+        return EXIT_VALID, _keyed(result, _ENCODE_KEYS), [payload.hex()]
     frame = encode_close_frame(args.code, args.reason, mask_key=mask_key, truncate=args.truncate)
     result.update(frame=frame.hex(), mask_key=mask_key.hex() if mask_key is not None else None)
-    return EXIT_VALID, result, [frame.hex()]
+    return EXIT_VALID, _keyed(result, _ENCODE_KEYS), [frame.hex()]
 
 
 def _value_error(exc: CloseValueError, reason: str) -> str:
@@ -484,6 +525,12 @@ def _explain(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     code = args.code
     if not 0 <= code <= 65535:
         raise _UsageError(f"a close code is 0-65535, got {code}")
+    fields, lines = _explain_code(code)
+    return EXIT_VALID, fields, lines
+
+
+def _explain_code(code: int) -> tuple[dict[str, Any], list[str]]:
+    """explain's object (codes' rows too) and its lines."""
     fields = _code_fields(code)
     info = code_info(code)
     lines = [describe_code(code), f"range:    {code_range(code).value}"]
@@ -500,7 +547,7 @@ def _explain(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
         lines.append(f"sent by:  {info.sender.value}")
         lines.append(f"source:   {info.reference}")
     lines.append(f"on wire:  {'allowed' if fields['sendable'] else 'never valid'}")
-    return EXIT_VALID, fields, lines
+    return _keyed(fields, _CODE_KEYS), lines
 
 
 def _codes(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
@@ -509,14 +556,7 @@ def _codes(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     for code in sorted({int(member) for member in CloseCode}):
         info = code_info(code)
         assert info is not None  # every CloseCode member is registered
-        rows.append(
-            {
-                **_code_fields(code),
-                "iana_name": info.iana_name,
-                "mdn_name": info.mdn_name,
-                "sender": info.sender.name,
-            }
-        )
+        rows.append(_explain_code(code)[0])
         wire = "sendable" if is_sendable(code) else "never on the wire"
         lines.append(f"{code}  {info.code.name:<28} {info.iana_name:<28} {wire}")
     return EXIT_VALID, {"codes": rows}, lines
