@@ -1778,7 +1778,8 @@ def stream_json(capsys: pytest.CaptureFixture[str], *words: str) -> tuple[int, d
     assert set(result) == {"stream", "length", "valid", "frames"}
     assert result["valid"] is (status == 0)
     for frame in result["frames"]:
-        assert set(frame) == {"offset", "length", "opcode", "type", "status", "needed", "close"}
+        assert list(frame) == ["offset", "length", "opcode", "type", "status", "needed", "close"]
+        assert frame["close"] is None or list(frame["close"]) == DECODE_KEYS
     return status, result
 
 
@@ -2016,3 +2017,15 @@ def test_help_on_an_ascii_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
         main(["--help"])
     sys.stdout.flush()
     assert "RFC 6455 \\xa75.5.1" in raw.getvalue().decode("ascii")
+
+
+def test_browsers_read_stdin_and_files(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # --browsers takes its bytes from wherever decode does.
+    _, expected = run_json(capsys, "decode", "--browsers", "--frame", "8900880203e8")
+    text_stdin(monkeypatch, b"89 00\n88 02 03 e8\n")
+    assert run_json(capsys, "decode", "--browsers", "--frame", "-")[1] == expected
+    path = tmp_path / "stream.bin"
+    path.write_bytes(bytes.fromhex("8900880203e8"))
+    assert run_json(capsys, "decode", "--browsers", "--frame", "--file", str(path))[1] == expected
