@@ -67,6 +67,16 @@ class _Parser(argparse.ArgumentParser):
         _write(message, _stdout())
 
 
+class _Formatter(argparse.HelpFormatter):
+    # argparse heads the list of commands with a line of its metavar alone
+    # ("COMMAND"); the title says it already.
+    def _format_action(self, action: argparse.Action) -> str:
+        text = super()._format_action(action)
+        if isinstance(action, argparse._SubParsersAction):
+            return text.split("\n", 1)[1]
+        return text
+
+
 def _parse_hex(words: Sequence[str]) -> bytes:
     # Each token is whole bytes: "03e8", "0x03e8", "03:e8".  Decoding token
     # by token makes "0x3 0xe8" an error rather than the bytes 03 e8.
@@ -567,6 +577,7 @@ def _build_parser() -> _Parser:
         prog="closeframe",
         description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1).",
         epilog="closeframe COMMAND --help shows a command's options.",
+        formatter_class=_Formatter,
     )
     parser.add_argument(
         "--version",
