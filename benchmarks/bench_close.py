@@ -127,6 +127,12 @@ def as_wire_frame(payload: bytes) -> bytes:
     return bytes([0x88, len(payload)]) + payload
 
 
+class _PausedProtocol:
+    """The transport side of aiohttp's queue, should it fill: reading already paused."""
+
+    _reading_paused = True
+
+
 def _aiohttp_reader() -> tuple[Any, Any]:
     """aiohttp's compiled ``WebSocketReader`` and its queue, the queue holding one message.
 
@@ -138,7 +144,11 @@ def _aiohttp_reader() -> tuple[Any, Any]:
     original = aiohttp_reader.deque
     aiohttp_reader.deque = lambda: collections.deque(maxlen=1)
     try:
-        queue = aiohttp_reader.WebSocketDataQueue(None, 2**16, loop=None)
+        # Nothing reads the queue, so its byte count only grows; past its limit
+        # the frame reader would stall.  A limit of 2**30 (the queue doubles
+        # it) holds some 50 million messages, more than a pyperf worker sends;
+        # past it, the protocol says reading is paused already.
+        queue = aiohttp_reader.WebSocketDataQueue(_PausedProtocol(), 2**30, loop=None)
     finally:
         aiohttp_reader.deque = original
     # max_msg_size=0 (no limit), compress=False, decode_text=True.
@@ -193,10 +203,8 @@ def floor_read_frame(frame: bytes) -> tuple[int, str]:
     second = frame[1]
     length = second & 0x7F
     if second & _MASK_BIT:
-        payload = _mask(frame[6 : 6 + length], frame[2:6])
-    else:
-        payload = frame[2 : 2 + length]
-    return floor_parse(payload)
+        return floor_parse(_mask(frame[6 : 6 + length], frame[2:6]))
+    return floor_parse(frame[2 : 2 + length])
 
 
 def floor_encode_masked(code: int, reason: str) -> bytes:
@@ -746,11 +754,12 @@ def read_task(row: FrameRow, contender: str) -> Task:
 def encode_task(contender: str, code: int, reason: str) -> Task:
     if contender == "closeframe":
         return loop_encode_masked, (code, reason), None
-    func: Callable[[int, str], object] = {
+    encoders: dict[str, Callable[[int, str], object]] = {
         "floor": floor_encode_masked,
         "websockets": websockets_encode_masked,
         "wsproto frame": wsproto_masked_close_frame,
-    }[contender]
+    }
+    func = encoders[contender]
     return loop_serialize, (func, code, reason), None
 
 
@@ -960,7 +969,8 @@ SECTIONS = [
         [(key, label) for key, label, _, _ in ENCODE_ROWS],
         ENCODE_CONTENDERS,
         "  closeframe: encode_close_frame(code, reason, mask_key=os.urandom(4));"
-        " websockets: Frame(...).serialize(mask=True); wsproto: FrameProtocol(client=True).close().",
+        " websockets: Frame(...).serialize(mask=True);"
+        " wsproto: FrameProtocol(client=True).close().",
     ),
 ]
 
@@ -982,7 +992,8 @@ def section_table(
         cells = [label]
         for contender in section.contenders:
             if contender == "floor":
-                mark = " *" if section.prefix == "parse" and key in ("bad-utf8", "bad-code") else ""
+                error_row = section.prefix == "parse" and key in ("bad-utf8", "bad-code")
+                mark = " *" if error_row else ""
                 cells.append(fmt(floor) + mark)
                 continue
             value = values[f"{section.prefix} {key}: {contender}"]
@@ -1030,6 +1041,154 @@ def report(times: dict[str, float], structure: dict[str, object]) -> str:
     return "\n".join(out)
 
 
+# --------------------------------------------------------------------------
+# Instructions per call (``--instructions``): callgrind, see instructions.py.
+
+PURE = "closeframe (python)"
+
+
+def closeframe_rows() -> list[str]:
+    """closeframe's own benchmarks, the rows of the budget: every section's ``closeframe``."""
+    return [name for name in all_tasks() if name.endswith(": closeframe")]
+
+
+def as_pure(name: str) -> str:
+    """``parse code-only: closeframe`` -> ``parse code-only: closeframe (python)``."""
+    return name.removesuffix(": closeframe") + f": {PURE}"
+
+
+def instruction_sections() -> list[Section]:
+    """The report's sections with a pure-Python column everywhere (from its own process)."""
+    sections: list[Section] = []
+    for section in SECTIONS:
+        contenders = list(section.contenders)
+        if PURE not in contenders:
+            contenders.insert(contenders.index("closeframe") + 1, PURE)
+        sections.append(
+            Section(section.title, section.prefix, section.rows, contenders, section.note)
+        )
+    return sections
+
+
+def measure_instructions(calls: int) -> dict[str, float]:
+    """Every benchmark's instructions per call; the pure-Python column from its own process."""
+    import instructions  # noqa: PLC0415  (needs valgrind; only this mode imports it)
+
+    counts = instructions.measure(all_tasks(), calls=calls)
+    pure = instructions.measure(closeframe_rows(), pure=True, calls=calls)
+    for name, value in pure.items():
+        counts[as_pure(name)] = value
+    return counts
+
+
+def fmt_instructions(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def instructions_report(counts: dict[str, float], times: dict[str, float] | None) -> str:
+    out: list[str] = []
+    sections = instruction_sections()
+    for index, section in enumerate(sections):
+        header, rows = section_table(section, counts, fmt_instructions)
+        out.append(
+            ("\n" if index else "") + f"{section.title}: instructions per call (ratio to floor)\n"
+        )
+        out.append(markdown_table(header, rows))
+        out.append("\n" + section.note)
+    # Every benchmark on one line: against the floor and closeframe, and beside its time.
+    header = ["benchmark", "instructions", "x floor", "x closeframe"]
+    if times is not None:
+        header += ["time (pyperf)", "time x floor"]
+    rows = []
+    for section in sections:
+        for key, _ in section.rows:
+            floor = counts[floor_name(section, key)]
+            ours = counts[f"{section.prefix} {key}: closeframe"]
+            for contender in section.contenders:
+                name = f"{section.prefix} {key}: {contender}"
+                if name not in counts:
+                    continue  # the floor of bad-code is ERROR_FLOOR
+                lax = " +" if (key, contender) in LAX_ROWS else ""
+                cells = [
+                    name + lax,
+                    fmt_instructions(counts[name]),
+                    f"{counts[name] / floor:.2f}x",
+                    f"{counts[name] / ours:.2f}x",
+                ]
+                if times is not None:
+                    time = times.get(name)
+                    time_floor = times.get(floor_name(section, key))
+                    cells += (
+                        [fmt_ns(time), f"{time / time_floor:.2f}x"]
+                        if time is not None and time_floor is not None
+                        else ["-", "-"]
+                    )
+                rows.append(cells)
+    title = "Every benchmark: instructions per call, against the floor and closeframe"
+    if times is not None:
+        title += ", beside its pyperf time"
+    out.append(f"\n{title}\n")
+    out.append(markdown_table(header, rows))
+    out.append(
+        "\n  (python) rows come from a process with CLOSEFRAME_NO_EXTENSIONS=1;"
+        " time (pyperf) of a (python) read/encode row is not measured (pyperf's workers"
+        " run one implementation)."
+    )
+    return "\n".join(out)
+
+
+def pyperf_medians(path: Path) -> dict[str, float]:
+    """The median of each benchmark in a pyperf JSON file."""
+    suite = pyperf.BenchmarkSuite.load(str(path))
+    return {bench.get_name(): bench.median() for bench in suite.get_benchmarks()}
+
+
+def instructions_main(argv: list[str]) -> None:
+    """``--instructions``: every benchmark under callgrind; the budget file with --write-budget."""
+    import argparse  # noqa: PLC0415
+    import json  # noqa: PLC0415
+
+    import instructions  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="bench_close.py --instructions")
+    parser.add_argument("--instructions", action="store_true", required=True)
+    parser.add_argument("--calls", type=int, default=instructions.DEFAULT_CALLS)
+    here = Path(__file__).resolve().parent
+    parser.add_argument(
+        "--timings",
+        type=Path,
+        default=here / "results.json",
+        help="a pyperf JSON whose medians go beside the counts (default: results.json, if any)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=here / "instructions.json",
+        help="write the counts here as JSON (default: benchmarks/instructions.json)",
+    )
+    parser.add_argument(
+        "--write-budget",
+        action="store_true",
+        help="rewrite instruction_budget.json's ceilings for this Python from these counts",
+    )
+    args = parser.parse_args(argv)
+    check_contenders()
+    counts = measure_instructions(args.calls)
+    times = pyperf_medians(args.timings) if args.timings.exists() else None
+    print(instructions_report(counts, times))
+    python = instructions.python_key()
+    args.out.write_text(
+        json.dumps({"python": python, "calls": args.calls, "counts": counts}, indent=1) + "\n"
+    )
+    print(f"\nCounts of {len(counts)} benchmarks ({python}) written to {args.out}")
+    if args.write_budget:
+        budget = instructions.write_budget(
+            {name: counts[name] for name in closeframe_rows()},
+            {name: counts[as_pure(name)] for name in closeframe_rows()},
+        )
+        print(f"Ceilings for {python} written to {budget}")
+
+
 def import_time_ms(runs: int = 5) -> tuple[float, float]:
     """``import closeframe``'s cumulative time from ``-X importtime``: (first, best) in ms."""
     pattern = re.compile(r"import time:\s*\d+\s*\|\s*(\d+)\s*\|\s*closeframe\s*$")
@@ -1075,6 +1234,9 @@ def structure_report() -> dict[str, object]:
 
 
 def main() -> None:
+    if "--instructions" in sys.argv[1:]:
+        instructions_main(sys.argv[1:])
+        return
     # Full mode: 68 benchmarks x 8 processes x (1 warmup + 3 values) of >= 0.1 s
     # keeps `tox -e bench` under ~10 minutes on two cores.  pyperf's --fast
     # halves the processes (4) and takes 2 values; it also gets --min-time 0.05

@@ -35,7 +35,9 @@ def test_every_contender_gets_the_fixed_payloads_right() -> None:
 
 def test_every_timing_loop_runs() -> None:
     tasks = bench.all_tasks()
-    assert len(tasks) == 68
+    # 6 parse rows x 11 contenders (no floor of its own on bad-code),
+    # 3 serialize x 5, 2 frame reads x 5, 1 masked encode x 4.
+    assert len(tasks) == 6 * 11 - 1 + 3 * 5 + 2 * 5 + 4
     for name, (time_func, args, _) in tasks.items():
         elapsed = time_func(3, *args)
         assert isinstance(elapsed, float), name
@@ -50,6 +52,9 @@ def test_the_report_has_every_table() -> None:
         "Serialize a close payload: time per call (ratio to floor)",
         "closeframe vs the peers",
         "closeframe (python) vs the peers",
+        "Read a whole close frame: time per call (ratio to floor)",
+        "Encode a masked close frame (a fresh key per call): time per call (ratio to floor)",
+        "What each peer checks and skips",
         "Structure",
     ):
         assert heading in text
@@ -60,3 +65,50 @@ def test_the_report_has_every_table() -> None:
 def test_import_time_is_read_from_python() -> None:
     first, best = bench.import_time_ms(runs=2)
     assert 0 < best <= first < 10_000  # milliseconds
+
+
+def test_the_peers_skip_what_the_report_says_they_skip() -> None:
+    # 1006 must never be on the wire: both peers take it as a close code.
+    assert bench.parse_outcome("aiohttp", bytes.fromhex("03ee")) == (1006, "")
+    assert bench.parse_outcome("picows", bytes.fromhex("03ee")) == (1006, "")
+    # aiohttp refuses unregistered codes under 3000 (1004) and takes any code from 3000 up.
+    assert isinstance(bench.parse_outcome("aiohttp", bytes.fromhex("03ec")), Exception)
+    assert bench.parse_outcome("aiohttp", bytes.fromhex("ffff")) == (65535, "")
+    # picows checks no code at all: 1005, 1015, 0 and 65535 pass; a lone byte is "no code".
+    for code in (0, 999, 1005, 1015, 2000, 65535):
+        assert bench.parse_outcome("picows", code.to_bytes(2, "big")) == (code, "")
+    assert bench.parse_outcome("picows", b"\x03") == (0, "")
+    # Both check the reason's UTF-8.
+    for peer in ("aiohttp", "picows"):
+        assert isinstance(bench.parse_outcome(peer, bench.BAD_UTF8), Exception)
+
+
+def test_every_frame_contender_reads_the_frame_closeframe_reads() -> None:
+    for row in bench.READ_ROWS:
+        expected = bench.read_outcome(row, "closeframe")
+        assert expected[0] == 1000
+        for contender in bench.READ_CONTENDERS:
+            assert bench.read_outcome(row, contender) == expected, (row.key, contender)
+
+
+def test_the_instruction_report_puts_the_counts_beside_the_times() -> None:
+    names = [*bench.all_tasks(), *(bench.as_pure(n) for n in bench.closeframe_rows())]
+    counts = dict.fromkeys(names, 1000.0)
+    counts["parse code-only: closeframe"] = 500.0
+    times = dict.fromkeys(bench.all_tasks(), 100e-9)
+    text = bench.instructions_report(counts, times)
+    assert "Parse a close payload: instructions per call (ratio to floor)" in text
+    assert "| 500 (0.50x) " in text
+    line = next(row for row in text.splitlines() if row.startswith("| parse code-only: floor "))
+    assert [cell.strip() for cell in line.strip("|").split("|")] == [
+        "parse code-only: floor",
+        "1,000",
+        "1.00x",
+        "2.00x",
+        "100 ns",
+        "1.00x",
+    ]
+    # The pure-Python frame rows have counts but no pyperf time.
+    pure_read = "| read code-only: closeframe (python) "
+    line = next(row for row in text.splitlines() if row.startswith(pure_read))
+    assert line.rstrip().endswith("| -             | -            |")
