@@ -41,6 +41,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
+from ._util import check_reason
 from .application import _to_usv_string
 from .codes import (
     MAX_CODE,
@@ -560,9 +561,7 @@ class BrowserPolicy:
         return min(max(_check_code(code), 0), MAX_CODE)
 
     def _reason(self, reason: str) -> str:
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
-        reason = _to_usv_string(reason)
+        reason = _to_usv_string(check_reason(reason))
         encoded = reason.encode()
         if len(encoded) > MAX_REASON_BYTES:
             raise CloseSyntaxError(len(encoded))
