@@ -586,7 +586,10 @@ def _failure_of(error: CloseFrameError) -> str:
     return "code"  # over 125 bytes cannot get here: the header said so first
 
 
-#: One policy per engine, each checked against the build in its CHECKED_WITH.
+#: One policy per engine, each checked against the build in its CHECKED_WITH:
+#: ``"chromium"`` (:data:`BROWSER`), ``"firefox"`` and ``"webkit"``.
+#:
+#: :meta hide-value:
 ENGINES: Mapping[str, BrowserPolicy] = {
     name: BrowserPolicy(rules) for name, rules in _RULES.items()
 }

@@ -81,6 +81,8 @@ _speedups = load_speedups()
 #: ``"c"`` when the compiled accelerator runs, ``"python"`` otherwise
 #: (not built, or disabled with ``CLOSEFRAME_NO_EXTENSIONS=1``).  Both give
 #: identical results, errors included.
+#:
+#: :meta hide-value:
 IMPLEMENTATION = "python" if _speedups is None else "c"
 _new_tuple = tuple.__new__
 # Registered codes come back as CloseCode members, everything else as int.
