@@ -1070,11 +1070,35 @@ def instruction_sections() -> list[Section]:
     return sections
 
 
+def _returns_its_argument(data: bytes) -> bytes:
+    return data
+
+
+#: What the timing loop itself costs, counted beside the benchmarks: one
+#: iteration calling a C function that does nothing (``len`` of the 2-byte
+#: payload: a cached small int, no allocation), and one calling a Python
+#: function that only returns its argument.  No parser called from this loop
+#: can go below the first.
+REFERENCES: dict[str, Task] = {
+    "reference: loop + len(data)": (loop_call, (len, CODE_ONLY), None),
+    "reference: loop + empty Python function": (
+        loop_call,
+        (_returns_its_argument, CODE_ONLY),
+        None,
+    ),
+}
+
+
+def measured_tasks() -> dict[str, Task]:
+    """What the instruction counts cover: every benchmark and the loop's references."""
+    return {**all_tasks(), **REFERENCES}
+
+
 def measure_instructions(calls: int) -> dict[str, float]:
     """Every benchmark's instructions per call; the pure-Python column from its own process."""
     import instructions  # noqa: PLC0415  (needs valgrind; only this mode imports it)
 
-    counts = instructions.measure(all_tasks(), calls=calls)
+    counts = instructions.measure(measured_tasks(), calls=calls)
     pure = instructions.measure(closeframe_rows(), pure=True, calls=calls)
     for name, value in pure.items():
         counts[as_pure(name)] = value
@@ -1124,6 +1148,9 @@ def instructions_report(counts: dict[str, float], times: dict[str, float] | None
                         else ["-", "-"]
                     )
                 rows.append(cells)
+    for name in REFERENCES:
+        cells = [name, fmt_instructions(counts[name]), "-", "-"]
+        rows.append(cells + (["-", "-"] if times is not None else []))
     title = "Every benchmark: instructions per call, against the floor and closeframe"
     if times is not None:
         title += ", beside its pyperf time"

@@ -66,7 +66,7 @@ def _worker(names: list[str], calls: int) -> None:
     sys.path.insert(0, str(HERE))
     import bench_close  # noqa: PLC0415  (the worker imports the suite it measures)
 
-    tasks = bench_close.all_tasks()
+    tasks = bench_close.measured_tasks()
     marker = os.getppid
     for name in names:
         time_func, args, inner = tasks[name]
@@ -109,7 +109,7 @@ def measure(
     sys.path.insert(0, str(HERE))
     import bench_close  # noqa: PLC0415
 
-    tasks = bench_close.all_tasks()
+    tasks = bench_close.measured_tasks()
     env = dict(os.environ, PYTHONHASHSEED=HASH_SEED)
     if pure:
         env["CLOSEFRAME_NO_EXTENSIONS"] = "1"
