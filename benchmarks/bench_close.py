@@ -1194,14 +1194,26 @@ def instructions_main(argv: list[str]) -> None:
         help="write the counts here as JSON (default: benchmarks/instructions.json)",
     )
     parser.add_argument(
+        "--from-counts",
+        type=Path,
+        help="print the report from counts a run wrote (--out) instead of measuring again",
+    )
+    parser.add_argument(
         "--write-budget",
         action="store_true",
         help="rewrite instruction_budget.json's ceilings for this Python from these counts",
     )
     args = parser.parse_args(argv)
+    times = pyperf_medians(args.timings) if args.timings.exists() else None
+    if args.from_counts is not None:
+        saved = json.loads(args.from_counts.read_text())
+        print(instructions_report(saved["counts"], times))
+        print(
+            f"\nCounts of {saved['python']}, {saved['calls']} calls a run, from {args.from_counts}"
+        )
+        return
     check_contenders()
     counts = measure_instructions(args.calls)
-    times = pyperf_medians(args.timings) if args.timings.exists() else None
     print(instructions_report(counts, times))
     python = instructions.python_key()
     args.out.write_text(
@@ -1264,10 +1276,11 @@ def main() -> None:
     if "--instructions" in sys.argv[1:]:
         instructions_main(sys.argv[1:])
         return
-    # Full mode: 68 benchmarks x 8 processes x (1 warmup + 3 values) of >= 0.1 s
-    # keeps `tox -e bench` under ~10 minutes on two cores.  pyperf's --fast
-    # halves the processes (4) and takes 2 values; it also gets --min-time 0.05
-    # below unless one is given, for a run of about 2-3 minutes.
+    # Full mode: 94 benchmarks x 8 processes x (1 warmup + 3 values) of >= 0.1 s
+    # takes `tox -e bench` about 14 minutes on two idle cores (the 68 before
+    # the peers and the frame rows took under 10).  pyperf's --fast halves
+    # the processes (4) and takes 2 values; it also gets --min-time 0.05
+    # below unless one is given, for a run of about 4 minutes.
     runner = pyperf.Runner(
         processes=8,
         values=3,
@@ -1276,6 +1289,8 @@ def main() -> None:
             "closeframe_version": closeframe.__version__,
             "websockets_version": version("websockets"),
             "wsproto_version": version("wsproto"),
+            "aiohttp_version": version("aiohttp"),
+            "picows_version": version("picows"),
         },
     )
     default_json = Path(__file__).resolve().parent / "results.json"

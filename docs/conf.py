@@ -22,6 +22,8 @@ version = release = closeframe.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "closeframe_tables",
+    # The benchmark tables of the performance page, from the saved reports.
+    "closeframe_bench_tables",
 ]
 
 # Intersphinx links to Python's docs need Python's objects.inv at build
