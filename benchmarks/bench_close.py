@@ -25,6 +25,19 @@ The contenders, for parsing a close payload:
     extensions=[])``: ``receive_bytes(frame)`` then ``received_frames()``.
     A fresh protocol per frame is the minimum: after a close frame, wsproto's
     frame protocol yields nothing more.
+``aiohttp``
+    aiohttp's compiled reader: ``WebSocketReader._handle_frame(True, 8,
+    payload, 0)`` of ``aiohttp._websocket.reader_c``, which queues the message.
+``picows``
+    ``frame.get_close_code()`` and ``frame.get_close_reason()`` on a received
+    ``WSFrame`` (built once, outside the timed loop).
+
+The frame path: ``read_close_frame`` on a masked client frame with a
+125-byte payload and on an unmasked code-only server frame, against a
+plain-Python floor, websockets' frame parser, wsproto's ``FrameProtocol``
+and aiohttp's ``WebSocketReader.feed_data``; ``encode_close_frame`` with a
+fresh mask key, against websockets and wsproto.  ``PEER_GAPS`` says what
+each new peer checks and skips.
 
 and for serializing one: ``floor`` (``pack(code) + reason.encode()``),
 ``closeframe`` (``serialize_close_payload(code, reason)``), ``websockets``
@@ -36,6 +49,9 @@ serializer).
 Each contender has its own timing loop, so no wrapper function adds a call to
 one contender and not to another.  On the error rows the loop catches the
 contender's own exception on every iteration: that is part of the time.
+
+``--instructions`` counts instructions per call of the same loops under
+callgrind instead of timing them (``instructions.py``).
 """
 
 from __future__ import annotations
