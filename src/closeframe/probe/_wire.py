@@ -69,6 +69,14 @@ class ServerFrame(NamedTuple):
     def name(self) -> str:
         return OPCODE_NAMES.get(self.opcode, f"opcode {self.opcode:#x}")
 
+    @property
+    def payload(self) -> bytes:
+        """The payload, unmasked if the frame was masked (a server must not mask)."""
+        start = 2 + _EXTENDED.get(self.raw[1] & 0x7F, 0)
+        if not self.raw[1] & _MASK:
+            return self.raw[start:]
+        return mask_payload(self.raw[start + 4 :], self.raw[start : start + 4])
+
 
 def split_frames(stream: bytes) -> tuple[list[ServerFrame], int]:
     """The whole frames at the start of *stream*, and how many bytes they take.

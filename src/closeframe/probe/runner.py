@@ -29,7 +29,7 @@ class Result:
     sent: bytes  # every byte the probe wrote after the opening handshake
     payload: bytes | None  # the first close frame's payload, unmasked
     strict: Received | None  # ClosingHandshake(Role.SERVER)'s answer to it
-    seen: Observation
+    seen: Observation | None  # None: no connection could be opened
     verdict: Verdict
     why: str
     browsers: Mapping[str, BrowserOutcome]
@@ -114,10 +114,21 @@ def run_scenarios(
     wait: float = 0.0,
     progress: Callable[[Result], None] | None = None,
 ) -> list[Result]:
-    """Run each scenario in turn on a connection of its own."""
-    results = []
+    """Run each scenario in turn on a connection of its own.
+
+    :class:`HandshakeError` when the first one cannot connect: there is no
+    server to judge.  Once one has run, a server that stops answering fails
+    the scenario it stops at.
+    """
+    results: list[Result] = []
     for scenario in scenarios:
-        result = run_scenario(target, scenario, timeout, wait)
+        try:
+            result = run_scenario(target, scenario, timeout, wait)
+        except HandshakeError as exc:
+            if not results:
+                raise
+            why = f"no connection after the scenarios before: {exc}"
+            result = Result(scenario, b"", None, None, None, "fail", why, {})
         if progress is not None:
             progress(result)
         results.append(result)
