@@ -42,14 +42,17 @@ MODES = {
 
 
 class _Server(Protocol):
-    sockets: Any
+    @property
+    def sockets(self) -> Any: ...
 
     def close(self) -> None: ...
 
     async def wait_closed(self) -> None: ...
 
 
-def serve(start: Callable[[], Awaitable[_Server]], hold: list[asyncio.StreamWriter] | None = None) -> Iterator[int]:
+def serve(
+    start: Callable[[], Awaitable[_Server]], hold: list[asyncio.StreamWriter] | None = None
+) -> Iterator[int]:
     """Run *start* (which starts a server) in a loop of its own thread; yield its port.
 
     On the way out: the server closed, every connection it still holds
@@ -197,8 +200,8 @@ class WrongServer:
             writer.close()
             return
         if path.startswith("/closes-first"):
-            payload = b"\x03\xed" if path.endswith("1005") else b"\x03\xe9bye"
-            writer.write(_server_frame(payload))
+            first = b"\x03\xed" if path.endswith("1005") else b"\x03\xe9bye"
+            writer.write(_server_frame(first))
             await _first_frame(reader)  # the echo
             writer.close()
             return

@@ -111,13 +111,33 @@ def test_docs_shell_sessions(page: str, tmp_path: pathlib.Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     prelude = 'closeframe() { "$CLOSEFRAME_PYTHON" -m closeframe "$@"; }\n'
     checker = doctest.OutputChecker()
+    # The probe's sessions run against websockets' server and the tests'
+    # deliberately wrong one (tests/probe_servers.py), both on loopback.
+    from probe_servers import websockets_server, wrong_server
+
+    with websockets_server() as good, wrong_server() as wrong:
+        env["WEBSOCKETS_URL"] = f"ws://127.0.0.1:{good}/"
+        env["WRONG_URL"] = f"ws://127.0.0.1:{wrong}"
+        run_sessions(bash, prelude, sessions, env, tmp_path, checker)
+
+
+def run_sessions(
+    bash: str,
+    prelude: str,
+    sessions: list[tuple[str, str, int]],
+    env: dict[str, str],
+    cwd: pathlib.Path,
+    checker: doctest.OutputChecker,
+) -> None:
+    import subprocess
+
     for command, expected, status in sessions:
         proc = subprocess.run(
             [bash, "-c", prelude + command],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=tmp_path,
+            cwd=cwd,
             timeout=60,
             check=False,
         )

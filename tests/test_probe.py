@@ -77,7 +77,13 @@ def test_scenarios_cover_the_issue() -> None:
     assert {f"utf8-{kind.replace('_', '-')}" for kind in UTF8_KINDS} <= set(NAMES)
     for name in ("empty", "one-byte", "payload-126", "fragmented", "rsv1", "unmasked"):
         assert name in NAMES
-    for name in ("ping-after-close", "text-after-close", "close-after-close", "half-close", "drop"):
+    for name in (
+        "ping-after-close",
+        "text-after-close",
+        "close-after-close",
+        "half-close",
+        "drop",
+    ):
         assert name in NAMES
     assert len(set(NAMES)) == len(NAMES)
     long_reasons = [s for s in SCENARIOS if s.name.endswith("-reason-123")]
@@ -114,7 +120,9 @@ def expect_strict(output: Any) -> None:
             assert result["reply"][:4] == result["expected"], result
         # drop: the close 1000 'bye' of the connection after the reset.
         payload = bytes.fromhex("03e8627965" if result["payload"] is None else result["payload"])
-        if scenario.name in ("fragmented", "payload-126", "unmasked") or scenario.name.startswith("rsv"):
+        if scenario.name in ("fragmented", "payload-126", "unmasked") or scenario.name.startswith(
+            "rsv"
+        ):
             assert result["reply_code"] == 1002, result
         elif payload:
             assert result["reply_code"] == strict_reply(payload), result
@@ -180,10 +188,17 @@ def test_echoing_unchecked_fails_on_invalid_closes(
     # A page sees an error where the server echoed 1005, but in Firefox.
     views = results["code-1005"]["browsers"]
     assert (views["chromium"]["error_event"], views["webkit"]["error_event"]) == (True, True)
-    assert views["firefox"] == {"error_event": False, "code": 1005, "reason": "", "was_clean": True}
+    assert views["firefox"] == {
+        "error_event": False,
+        "code": 1005,
+        "reason": "",
+        "was_clean": True,
+    }
     # Echoing the unmasked frame's payload is an echo of a frame it should refuse.
     assert results["unmasked"]["verdict"] == "lenient"
-    assert results["unmasked"]["why"].startswith("accepted it, answering 1000 'bye'; strictly 1002")
+    assert results["unmasked"]["why"].startswith(
+        "accepted it, answering 1000 'bye'; strictly 1002"
+    )
     assert output["summary"]["fail"] >= 15
 
 
@@ -211,11 +226,16 @@ def test_refusing_a_valid_close_fails(capsys: pytest.CaptureFixture[str], wrong_
     assert status == 1
     results = by_name(output)
     assert results["code-1000"]["verdict"] == "fail"
-    assert results["code-1000"]["why"] == "refused a valid close with 1002 PROTOCOL_ERROR (protocol error)"
+    assert (
+        results["code-1000"]["why"]
+        == "refused a valid close with 1002 PROTOCOL_ERROR (protocol error)"
+    )
     assert results["code-1005"]["verdict"] == "pass"
     # 1002 where 1007 is due: the RFC leaves the code to the server.
     assert results["utf8-truncated"]["verdict"] == "pass"
-    assert results["utf8-truncated"]["why"].startswith("failed the connection with 1002, strictly 1007")
+    assert results["utf8-truncated"]["why"].startswith(
+        "failed the connection with 1002, strictly 1007"
+    )
 
 
 def test_never_closing_tcp_fails(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
@@ -253,14 +273,20 @@ def test_reset_fails_a_valid_close_and_passes_an_invalid_one(
     assert results["code-1000"]["tcp"] == "reset"
     assert results["code-1000"]["why"].startswith("reset TCP without answering the close")
     assert results["code-1006"]["verdict"] == "pass"
-    assert results["code-1006"]["why"].startswith("reset TCP without a close frame (a strict server sends 1002 first)")
+    assert results["code-1006"]["why"].startswith(
+        "reset TCP without a close frame (a strict server sends 1002 first)"
+    )
     # Firefox and WebKit fire an error event on a reset; Chromium does not.
     assert results["code-1000"]["browsers"]["firefox"]["error_event"] is True
     assert results["code-1000"]["browsers"]["chromium"]["error_event"] is False
 
 
-def test_dropping_without_a_close_frame(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
-    status, output = probe(capsys, f"ws://127.0.0.1:{wrong_port}/drops-first", "--scenario", "code-1000")
+def test_dropping_without_a_close_frame(
+    capsys: pytest.CaptureFixture[str], wrong_port: int
+) -> None:
+    status, output = probe(
+        capsys, f"ws://127.0.0.1:{wrong_port}/drops-first", "--scenario", "code-1000"
+    )
     assert status == 1
     # The probe's close may reach a socket already closed, which resets.
     why = output["results"][0]["why"]
@@ -269,11 +295,15 @@ def test_dropping_without_a_close_frame(capsys: pytest.CaptureFixture[str], wron
 
 
 def test_frames_after_the_close_fail(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
-    status, output = probe(capsys, f"ws://127.0.0.1:{wrong_port}/chatty", "--scenario", "code-1000")
+    status, output = probe(
+        capsys, f"ws://127.0.0.1:{wrong_port}/chatty", "--scenario", "code-1000"
+    )
     assert status == 1
     [result] = output["results"]
     assert result["frames"] == ["close", "text"]
-    assert result["why"] == "sent a text frame after its close frame: nothing may follow one (§5.5.1)"
+    assert (
+        result["why"] == "sent a text frame after its close frame: nothing may follow one (§5.5.1)"
+    )
 
 
 # -- the server closing first ---------------------------------------------------
@@ -283,8 +313,16 @@ def test_frames_after_the_close_fail(capsys: pytest.CaptureFixture[str], wrong_p
     ("path", "verdict", "why"),
     [
         ("/closes-first", "pass", "closed with 1001 'bye', then closed TCP after the echo"),
-        ("/closes-first-1005", "fail", "its close frame is invalid: close code 1005 NO_STATUS_RCVD"),
-        ("/drops-first", "fail", "closed TCP without a close frame: a page sees 1006 (abnormal closure)"),
+        (
+            "/closes-first-1005",
+            "fail",
+            "its close frame is invalid: close code 1005 NO_STATUS_RCVD",
+        ),
+        (
+            "/drops-first",
+            "fail",
+            "closed TCP without a close frame: a page sees 1006 (abnormal closure)",
+        ),
         ("/silent", "pass", "did not close within 0.2 s: nothing to judge"),
         ("/never-closes", "pass", "did not close within 0.2 s: nothing to judge"),
     ],
@@ -311,7 +349,9 @@ def test_server_close_against_websockets(
     capsys: pytest.CaptureFixture[str], websockets_port: int
 ) -> None:
     # websockets never closes an idle connection first: all but server-close as ever.
-    status, output = probe(capsys, f"ws://127.0.0.1:{websockets_port}/", "--wait-for-server-close", "0.1")
+    status, output = probe(
+        capsys, f"ws://127.0.0.1:{websockets_port}/", "--wait-for-server-close", "0.1"
+    )
     assert status == 0
     assert [r["scenario"] for r in output["results"]] == [*NAMES, SERVER_CLOSE.name]
     assert output["results"][-1]["why"] == "did not close within 0.1 s: nothing to judge"
@@ -321,7 +361,9 @@ def test_server_close_against_websockets(
 
 
 def test_json_keys(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
-    _, output = probe(capsys, f"ws://127.0.0.1:{wrong_port}/accept-all", "--scenario", "utf8-overlong")
+    _, output = probe(
+        capsys, f"ws://127.0.0.1:{wrong_port}/accept-all", "--scenario", "utf8-overlong"
+    )
     assert list(output) == ["url", "results", "summary"]
     [result] = output["results"]
     assert list(result) == list(RESULT_KEYS)
@@ -330,7 +372,8 @@ def test_json_keys(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
     assert result["reply"] == "03e8"
     assert (result["reply_code"], result["reply_reason"]) == (1000, "")
     sent = bytes.fromhex(result["sent"])
-    assert sent[0] == 0x88 and sent[1] == 0x80 | 6  # masked, as a client must
+    assert sent[0] == 0x88
+    assert sent[1] == 0x80 | 6  # masked, as a client must
 
 
 def test_table(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
@@ -341,8 +384,25 @@ def test_table(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
     assert lines[0].split() == [
         "scenario", "sent", "answer", "verdict", "chromium", "firefox", "webkit", "why",
     ]  # fmt: skip
-    assert lines[1].split()[:8] == ["code-1000", "03e8", "1000,", "TCP", "closed", "pass", "1000", "1000"]
-    assert lines[2].split()[:7] == ["code-1005", "03ed", "invalid", "03ed,", "TCP", "closed", "fail"]
+    assert lines[1].split()[:8] == [
+        "code-1000",
+        "03e8",
+        "1000,",
+        "TCP",
+        "closed",
+        "pass",
+        "1000",
+        "1000",
+    ]
+    assert lines[2].split()[:7] == [
+        "code-1005",
+        "03ed",
+        "invalid",
+        "03ed,",
+        "TCP",
+        "closed",
+        "fail",
+    ]
     assert "1006 error" in lines[2]
     assert lines[3].startswith("2 scenarios, 1 pass, 1 fail, in ")
     assert lines[3].endswith(f": ws://127.0.0.1:{wrong_port}/echo-unchecked")
@@ -367,10 +427,22 @@ def test_list(capsys: pytest.CaptureFixture[str]) -> None:
         (["ws:///path"], "no host in 'ws:///path'"),
         (["ws://x/", "-H", "no colon"], "a header is 'Name: value' on one line, got 'no colon'"),
         (["ws://x/", "-H", "Sec-WebSocket-Key: x"], "the probe writes Sec-WebSocket-Key itself"),
-        (["ws://x/", "--scenario", "nope"], "no scenario 'nope' (closeframe probe --list names them)"),
-        (["ws://x/", "--scenario", "server-close"], "server-close needs --wait-for-server-close SECONDS"),
-        (["ws://x/", "--timeout", "0"], "argument --timeout: not a number of seconds in (0, 600]: '0'"),
-        (["ws://x/", "--timeout", "soon"], "argument --timeout: not a number of seconds in (0, 600]: 'soon'"),
+        (
+            ["ws://x/", "--scenario", "nope"],
+            "no scenario 'nope' (closeframe probe --list names them)",
+        ),
+        (
+            ["ws://x/", "--scenario", "server-close"],
+            "server-close needs --wait-for-server-close SECONDS",
+        ),
+        (
+            ["ws://x/", "--timeout", "0"],
+            "argument --timeout: not a number of seconds in (0, 600]: '0'",
+        ),
+        (
+            ["ws://x/", "--timeout", "soon"],
+            "argument --timeout: not a number of seconds in (0, 600]: 'soon'",
+        ),
     ],
 )
 def test_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
@@ -388,7 +460,10 @@ def closed_port() -> int:
 def test_connection_errors(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
     port = closed_port()
     assert main(["probe", f"ws://127.0.0.1:{port}/"]) == 2
-    assert capsys.readouterr().err == f"closeframe: error: cannot connect to 127.0.0.1:{port}: Connection refused\n"
+    assert (
+        capsys.readouterr().err
+        == f"closeframe: error: cannot connect to 127.0.0.1:{port}: Connection refused\n"
+    )
     assert main(["probe", f"ws://127.0.0.1:{wrong_port}/not-websocket"]) == 2
     assert capsys.readouterr().err == (
         "closeframe: error: the server did not switch to WebSocket: 'HTTP/1.1 404 Not Found'\n"
@@ -400,12 +475,16 @@ def test_connection_errors(capsys: pytest.CaptureFixture[str], wrong_port: int) 
 
 def test_tls(capsys: pytest.CaptureFixture[str], tls_port: int) -> None:
     url = f"wss://127.0.0.1:{tls_port}/echo-unchecked"
-    status, output = probe(capsys, url, "--insecure", "--scenario", "code-1000", "--scenario", "half-close")
+    status, output = probe(
+        capsys, url, "--insecure", "--scenario", "code-1000", "--scenario", "half-close"
+    )
     assert status == 0
     assert [r["verdict"] for r in output["results"]] == ["pass", "pass"]
     assert main(["probe", url, "--scenario", "code-1000"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"closeframe: error: the opening handshake with 127.0.0.1:{tls_port} failed: ")
+    assert err.startswith(
+        f"closeframe: error: the opening handshake with 127.0.0.1:{tls_port} failed: "
+    )
     assert "self-signed certificate (--insecure skips the check)" in err
 
 
@@ -414,7 +493,12 @@ def test_tls(capsys: pytest.CaptureFixture[str], tls_port: int) -> None:
 
 def test_target() -> None:
     target = _client.parse_target("wss://example.com/a?b=1", ["Origin: https://x", "Host: y"])
-    assert (target.secure, target.host, target.port, target.resource) == (True, "example.com", 443, "/a?b=1")
+    assert (target.secure, target.host, target.port, target.resource) == (
+        True,
+        "example.com",
+        443,
+        "/a?b=1",
+    )
     assert target.headers == (("Origin", "https://x"), ("Host", "y"))
     request = _client._request(target, b"key").decode()
     assert request.startswith("GET /a?b=1 HTTP/1.1\r\nHost: y\r\nUpgrade: websocket\r\n")
@@ -429,7 +513,10 @@ def test_target() -> None:
     [
         ("HTTP/1.1 200 OK", "the server did not switch to WebSocket: 'HTTP/1.1 200 OK'"),
         ("HTTP/1.1 101 x\r\nUpgrade: h2c", "Upgrade is 'h2c', not websocket"),
-        ("HTTP/1.1 101 x\r\nUpgrade: WebSocket\r\nConnection: keep-alive", "Connection is 'keep-alive', without Upgrade"),
+        (
+            "HTTP/1.1 101 x\r\nUpgrade: WebSocket\r\nConnection: keep-alive",
+            "Connection is 'keep-alive', without Upgrade",
+        ),
         (
             "HTTP/1.1 101 x\r\nUpgrade: websocket\r\nConnection: keep-alive\r\nConnection: upgrade"
             "\r\nSec-WebSocket-Accept: {accept}\r\nSec-WebSocket-Extensions: permessage-deflate",
@@ -456,5 +543,8 @@ def test_frames() -> None:
     stream = long + _wire.build_frame(0x8, b"\x03\xe8", mask_key=None) + b"\x88"
     frames, used = _wire.split_frames(stream)
     assert used == len(stream) - 1
-    assert [(f.name, f.payload) for f in frames] == [("binary", b"x" * 126), ("close", b"\x03\xe8")]
+    assert [(f.name, f.payload) for f in frames] == [
+        ("binary", b"x" * 126),
+        ("close", b"\x03\xe8"),
+    ]
     assert _wire.ServerFrame(0x3, b"\x83\x00").name == "opcode 0x3"

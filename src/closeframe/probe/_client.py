@@ -67,9 +67,7 @@ class Target:
     insecure: bool = False
 
 
-def parse_target(
-    url: str, headers: Sequence[str] = (), *, insecure: bool = False
-) -> Target:
+def parse_target(url: str, headers: Sequence[str] = (), *, insecure: bool = False) -> Target:
     """Check a URL and ``Name: value`` headers; raise :class:`ValueError` on bad ones."""
     parts = urlsplit(url)
     if parts.scheme not in ("ws", "wss"):
@@ -202,7 +200,9 @@ class Connection:
             raise
         except (OSError, UnicodeError) as exc:
             sock.close()
-            raise HandshakeError(f"the opening handshake with {where} failed: {_reason(exc)}")
+            raise HandshakeError(
+                f"the opening handshake with {where} failed: {_reason(exc)}"
+            ) from None
         return cls(sock, bytes(head[end + 4 :]))
 
     def send(self, data: bytes) -> bool:

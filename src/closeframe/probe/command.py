@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..cli import _table, _UsageError
 from ..browser import ENGINES
+from ..cli import _table, _UsageError
 from ..codes import CloseCode
 from ..errors import CloseFrameError
 from ..frame import decode_close_frame
@@ -60,7 +60,11 @@ def run(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
         scenarios = [*SCENARIOS, SERVER_CLOSE]
         rows = [{"scenario": s.name, "description": s.description} for s in scenarios]
         width = max(len(s.name) for s in scenarios)
-        return _EXIT_PASS, {"scenarios": rows}, [f"{s.name:<{width}}  {s.description}" for s in scenarios]
+        return (
+            _EXIT_PASS,
+            {"scenarios": rows},
+            [f"{s.name:<{width}}  {s.description}" for s in scenarios],
+        )
     if args.url is None:
         raise _UsageError("probe needs a ws:// or wss:// URL (or --list)")
     try:
@@ -74,13 +78,21 @@ def run(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     except HandshakeError as exc:
         raise _UsageError(str(exc)) from None
     seconds = time.monotonic() - start
-    counts = {verdict: sum(r.verdict == verdict for r in results) for verdict in ("pass", "lenient", "fail")}
+    counts = {
+        verdict: sum(r.verdict == verdict for r in results)
+        for verdict in ("pass", "lenient", "fail")
+    }
     status = _EXIT_FAIL if counts["fail"] else _EXIT_PASS
     summary = {**counts, "scenarios": len(results), "seconds": round(seconds, 3)}
     lines = _lines(results)
     tally = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
-    lines.append(f"{len(results)} scenarios, {tally}, in {seconds:.2f} s: {args.url}")
-    return status, {"url": args.url, "results": [_json(r) for r in results], "summary": summary}, lines
+    count = f"{len(results)} scenario{'s' if len(results) != 1 else ''}"
+    lines.append(f"{count}, {tally}, in {seconds:.2f} s: {args.url}")
+    return (
+        status,
+        {"url": args.url, "results": [_json(r) for r in results], "summary": summary},
+        lines,
+    )
 
 
 def _reply(result: Result) -> tuple[bytes | None, int | None, str | None]:
@@ -101,7 +113,9 @@ def _json(result: Result) -> dict[str, Any]:
     reply, code, reason = _reply(result)
     seen = result.seen
     strict = result.strict
-    expected = strict.reply.payload.hex() if strict is not None and strict.reply is not None else None
+    expected = (
+        strict.reply.payload.hex() if strict is not None and strict.reply is not None else None
+    )
     return {
         "scenario": result.scenario.name,
         "description": result.scenario.description,
@@ -191,4 +205,3 @@ def _lines(results: Sequence[Result]) -> list[str]:
             ]
         )
     return _table(rows)
-

@@ -32,7 +32,14 @@ from ..payload import Close
 from ._client import TcpEnd
 from ._wire import ServerFrame
 
-__all__ = ["FAILURE_CODES", "Observation", "Verdict", "browser_view", "judge_reply", "judge_server_close"]
+__all__ = [
+    "FAILURE_CODES",
+    "Observation",
+    "Verdict",
+    "browser_view",
+    "judge_reply",
+    "judge_server_close",
+]
 
 Verdict = Literal["pass", "fail", "lenient"]
 
@@ -81,9 +88,16 @@ def _after_close(seen: Observation, close_to: str) -> tuple[Verdict, str] | None
     assert index is not None
     later = seen.frames[index + 1 :]
     if later:
-        return "fail", f"sent a {later[0].name} frame after its close frame: nothing may follow one (§5.5.1)"
+        return (
+            "fail",
+            f"sent a {later[0].name} frame after its close frame: nothing may follow one (§5.5.1)",
+        )
     if seen.tcp == "open":
-        return "fail", f"kept TCP open {seen.timeout:g} s after {close_to}: the server closes it first (§7.1.1)"
+        return (
+            "fail",
+            f"kept TCP open {seen.timeout:g} s after {close_to}:"
+            " the server closes it first (§7.1.1)",
+        )
     return None
 
 
@@ -91,13 +105,18 @@ def judge_reply(strict: Received, seen: Observation) -> tuple[Verdict, str]:
     """The verdict on the server's answer to a close whose strict answer is *strict*."""
     assert strict.reply is not None  # a fresh server-role handshake always answers
     due = strict.reply.close
+    due_code = int(due.code)
     if seen.first_close() is None:
         if seen.tcp == "open":
             return "fail", f"no close frame back, and TCP still open after {seen.timeout:g} s"
         how = "reset TCP" if seen.tcp == "reset" else "closed TCP"
         if strict.error is None:
             return "fail", f"{how} without answering the close: a close frame is due back (§5.5.1)"
-        return "pass", f"{how} without a close frame (a strict server sends {int(due.code)} first): {strict.error}"
+        return (
+            "pass",
+            f"{how} without a close frame (a strict server sends {due_code} first):"
+            f" {strict.error}",
+        )
     close, invalid = _server_close(seen)
     if close is None:
         return "fail", str(invalid)
@@ -112,12 +131,22 @@ def judge_reply(strict: Received, seen: Observation) -> tuple[Verdict, str]:
             return "pass", f"echoed the code, with another reason {close.reason!r}{tcp}"
         if close.code in FAILURE_CODES:
             return "fail", f"refused a valid close with {describe_code(close.code)}"
-        return "pass", f"answered {_show(close)}{tcp}; the echo ({int(due.code)}) is usual, not required (§5.5.1)"
+        return (
+            "pass",
+            f"answered {_show(close)}{tcp}; the echo ({due_code}) is usual, not required (§5.5.1)",
+        )
     if close.code == due.code:
-        return "pass", f"failed the connection with {int(due.code)}{tcp}: {strict.error}"
+        return "pass", f"failed the connection with {due_code}{tcp}: {strict.error}"
     if close.code in FAILURE_CODES:
-        return "pass", f"failed the connection with {int(close.code)}, strictly {int(due.code)}{tcp}: {strict.error}"
-    return "lenient", f"accepted it, answering {_show(close)}; strictly {int(due.code)}: {strict.error}"
+        return (
+            "pass",
+            f"failed the connection with {int(close.code)}, strictly {due_code}{tcp}:"
+            f" {strict.error}",
+        )
+    return (
+        "lenient",
+        f"accepted it, answering {_show(close)}; strictly {due_code}: {strict.error}",
+    )
 
 
 def judge_server_close(seen: Observation, waited: float, echoed: bool) -> tuple[Verdict, str]:

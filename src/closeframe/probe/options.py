@@ -24,9 +24,9 @@ def _seconds(text: str) -> float:
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Add ``probe`` to the CLI's subcommands."""
-    probe = commands.add_parser(
+    probe: argparse.ArgumentParser = commands.add_parser(
         "probe",
-        help="test a live WebSocket server's close handling, scenario by scenario",
+        help="test a live WebSocket server's close handling",
         description="Connect to a WebSocket server once per scenario, close the way the"
         " scenario says, and judge the server's answer against the strict rules.",
     )
@@ -63,5 +63,3 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         "--insecure", action="store_true", help="wss://: do not verify the server's certificate"
     )
     return probe
-
-

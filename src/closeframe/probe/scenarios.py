@@ -106,10 +106,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         for code, reason in _VALID
     ),
     _close("empty", "close with an empty payload: no status code", b""),
-    *(_close(f"code-{code}", f"close {code}, which may not be sent", _code(code)) for code in _REFUSED),
+    *(
+        _close(f"code-{code}", f"close {code}, which may not be sent", _code(code))
+        for code in _REFUSED
+    ),
     _close("one-byte", "a 1-byte payload: half a status code", b"\x03"),
     *(
-        _close(f"utf8-{kind}", f"close 1000, the reason invalid UTF-8: {kind}", _code(1000, b"ok" + data))
+        _close(
+            f"utf8-{kind}",
+            f"close 1000, the reason invalid UTF-8: {kind}",
+            _code(1000, b"ok" + data),
+        )
         for kind, data in _BAD_UTF8.items()
     ),
     _close(
@@ -122,13 +129,48 @@ SCENARIOS: tuple[Scenario, ...] = (
         "close 1000 'bye' in two fragments: FIN clear, then a continuation",
         (FrameSpec(_code(1000), fin=False), FrameSpec(b"bye", opcode=0x0)),
     ),
-    *(_close(f"rsv{bit}", f"close 1000 'bye' with RSV{bit} set", _code(1000, b"bye"), rsv=1 << (3 - bit)) for bit in (1, 2, 3)),
-    _close("unmasked", "close 1000 'bye' unmasked, as only a server may send", _code(1000, b"bye"), masked=False),
-    Scenario("ping-after-close", "close 1000 'bye', then at once a ping", (_BYE, FrameSpec(b"late", opcode=_PING))),
-    Scenario("text-after-close", "close 1000 'bye', then at once a text frame", (_BYE, FrameSpec(b"late", opcode=_TEXT))),
-    Scenario("close-after-close", "close 1000 'bye', then at once close 1001", (_BYE, FrameSpec(_code(1001)))),
-    Scenario("half-close", "close 1000 'bye', then at once a TCP half-close (FIN)", (_BYE,), "half-close"),
-    Scenario("drop", "reset TCP with no close frame, then close 1000 'bye' on a new connection", (), "reset"),
+    *(
+        _close(
+            f"rsv{bit}",
+            f"close 1000 'bye' with RSV{bit} set",
+            _code(1000, b"bye"),
+            rsv=1 << (3 - bit),
+        )
+        for bit in (1, 2, 3)
+    ),
+    _close(
+        "unmasked",
+        "close 1000 'bye' unmasked, as only a server may send",
+        _code(1000, b"bye"),
+        masked=False,
+    ),
+    Scenario(
+        "ping-after-close",
+        "close 1000 'bye', then at once a ping",
+        (_BYE, FrameSpec(b"late", opcode=_PING)),
+    ),
+    Scenario(
+        "text-after-close",
+        "close 1000 'bye', then at once a text frame",
+        (_BYE, FrameSpec(b"late", opcode=_TEXT)),
+    ),
+    Scenario(
+        "close-after-close",
+        "close 1000 'bye', then at once close 1001",
+        (_BYE, FrameSpec(_code(1001))),
+    ),
+    Scenario(
+        "half-close",
+        "close 1000 'bye', then at once a TCP half-close (FIN)",
+        (_BYE,),
+        "half-close",
+    ),
+    Scenario(
+        "drop",
+        "reset TCP with no close frame, then close 1000 'bye' on a new connection",
+        (),
+        "reset",
+    ),
 )
 
 #: Run only with --wait-for-server-close: it waits for the server.
