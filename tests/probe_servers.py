@@ -37,6 +37,10 @@ MODES = {
     "/chatty": "echoes the close payload, then sends a text frame, then closes TCP",
     "/closes-first": "closes first with 1001 'bye', then waits for the echo and closes TCP",
     "/closes-first-1005": "closes first with 1005 on the wire",
+    "/closes-first-stays": "closes first with 1001 'bye', reads the echo, keeps TCP open",
+    "/floods": "sends over 1 MiB of binary frames at once and never closes",
+    "/hangs-up": "closes TCP on reading the opening handshake's request",
+    "/endless-head": "answers the request with a head that never ends",
     "/drops-first": "closes TCP at once without a close frame",
 }
 
@@ -175,6 +179,13 @@ class WrongServer:
             writer.close()
             return
         path = head.split(" ", 2)[1]
+        if path == "/hangs-up":
+            writer.close()
+            return
+        if path == "/endless-head":
+            writer.write(b"HTTP/1.1 101 Switching Protocols\r\n" + b"X: y\r\n" * 5000)
+            self.hold.append(writer)
+            return
         if path == "/not-websocket":
             writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
             await writer.drain()
@@ -203,7 +214,14 @@ class WrongServer:
             first = b"\x03\xed" if path.endswith("1005") else b"\x03\xe9bye"
             writer.write(_server_frame(first))
             await _first_frame(reader)  # the echo
-            writer.close()
+            if path.endswith("-stays"):
+                self.hold.append(writer)
+            else:
+                writer.close()
+            return
+        if path == "/floods":
+            writer.write(_server_frame(b"x" * 65535, opcode=0x2) * 17)  # over 1 MiB
+            self.hold.append(writer)
             return
         if path == "/reset":
             await reader.read(1)

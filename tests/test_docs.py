@@ -94,7 +94,6 @@ def test_docs_shell_sessions(page: str, tmp_path: pathlib.Path) -> None:
     # interpreter's `-m closeframe`; stderr goes with stdout, as on a terminal.
     import os
     import shutil
-    import subprocess
     import sys
 
     import closeframe
@@ -118,13 +117,14 @@ def test_docs_shell_sessions(page: str, tmp_path: pathlib.Path) -> None:
     with websockets_server() as good, wrong_server() as wrong:
         env["WEBSOCKETS_URL"] = f"ws://127.0.0.1:{good}/"
         env["WRONG_URL"] = f"ws://127.0.0.1:{wrong}"
-        run_sessions(bash, prelude, sessions, env, tmp_path, checker)
+        run_sessions(bash, prelude, sessions, env=env, cwd=tmp_path, checker=checker)
 
 
 def run_sessions(
     bash: str,
     prelude: str,
     sessions: list[tuple[str, str, int]],
+    *,
     env: dict[str, str],
     cwd: pathlib.Path,
     checker: doctest.OutputChecker,

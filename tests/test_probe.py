@@ -325,6 +325,11 @@ def test_frames_after_the_close_fail(capsys: pytest.CaptureFixture[str], wrong_p
         ),
         ("/silent", "pass", "did not close within 0.2 s: nothing to judge"),
         ("/never-closes", "pass", "did not close within 0.2 s: nothing to judge"),
+        (
+            "/closes-first-stays",
+            "fail",
+            f"kept TCP open {TIMEOUT} s after the echo: the server closes it first (§7.1.1)",
+        ),
     ],
 )
 def test_server_close(
@@ -471,6 +476,40 @@ def test_connection_errors(capsys: pytest.CaptureFixture[str], wrong_port: int) 
     assert main(["probe", f"ws://127.0.0.1:{wrong_port}/bad-accept"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("closeframe: error: Sec-WebSocket-Accept is 'wrong', expected '")
+
+
+def test_handshake_cut_short(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
+    assert main(["probe", f"ws://127.0.0.1:{wrong_port}/hangs-up"]) == 2
+    assert capsys.readouterr().err == (
+        "closeframe: error: the server closed the connection during the handshake\n"
+    )
+    assert main(["probe", f"ws://127.0.0.1:{wrong_port}/endless-head"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "closeframe: error: no end to the server's response in "
+    )
+
+
+def test_reading_stops_at_a_mebibyte(capsys: pytest.CaptureFixture[str], wrong_port: int) -> None:
+    # The whole timeout is 20 s: the probe stops once 1 MiB has come, long before.
+    start = time.monotonic()
+    status = main(
+        [
+            "probe",
+            "--json",
+            "--timeout",
+            "20",
+            "--scenario",
+            "code-1000",
+            f"ws://127.0.0.1:{wrong_port}/floods",
+        ]
+    )
+    assert time.monotonic() - start < 10
+    [result] = json.loads(capsys.readouterr().out)["results"]
+    assert status == 1
+    assert result["reply"] is None
+    assert result["tcp"] == "open"
+    assert len(result["frames"]) >= 16
+    assert set(result["frames"]) == {"binary"}
 
 
 def test_tls(capsys: pytest.CaptureFixture[str], tls_port: int) -> None:

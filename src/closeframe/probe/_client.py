@@ -14,6 +14,7 @@ a blocking socket can half-close and reset exactly when told to.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import socket
@@ -205,13 +206,11 @@ class Connection:
             ) from None
         return cls(sock, bytes(head[end + 4 :]))
 
-    def send(self, data: bytes) -> bool:
-        """Write *data*; ``False`` if the server already closed or reset the connection."""
-        try:
+    def send(self, data: bytes) -> None:
+        """Write *data*.  A server that already closed or reset the connection
+        shows it in what :meth:`read_until` finds, so a failed write says nothing more."""
+        with contextlib.suppress(OSError):
             self._sock.sendall(data)
-        except OSError:
-            return False
-        return True
 
     def half_close(self) -> None:
         """Send FIN and go on reading (``shutdown(SHUT_WR)``).
@@ -259,6 +258,4 @@ class Connection:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"{exc.verify_message} (--insecure skips the check)"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return str(exc) or type(exc).__name__
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

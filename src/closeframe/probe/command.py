@@ -9,7 +9,6 @@ from typing import Any
 
 from ..browser import ENGINES
 from ..cli import _table, _UsageError
-from ..codes import CloseCode
 from ..errors import CloseFrameError
 from ..frame import decode_close_frame
 from ._client import HandshakeError, parse_target
@@ -97,7 +96,7 @@ def run(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
 
 def _reply(result: Result) -> tuple[bytes | None, int | None, str | None]:
     """The server's close: its payload, code, and reason when the frame is valid."""
-    if result.seen is None or (index := result.seen.first_close()) is None:
+    if (index := result.seen.first_close()) is None:
         return None, None, None
     frame = result.seen.frames[index]
     payload = frame.payload
@@ -125,10 +124,10 @@ def _json(result: Result) -> dict[str, Any]:
         "reply": None if reply is None else reply.hex(),
         "reply_code": code,
         "reply_reason": reason,
-        "frames": [] if seen is None else [frame.name for frame in seen.frames],
-        "closed_tcp": seen is not None and seen.tcp != "open",
-        "tcp": None if seen is None else seen.tcp,
-        "seconds": None if seen is None else round(seen.seconds, 4),
+        "frames": [frame.name for frame in seen.frames],
+        "closed_tcp": seen.tcp != "open",
+        "tcp": seen.tcp,
+        "seconds": round(seen.seconds, 4),
         "verdict": result.verdict,
         "why": result.why,
         "browsers": {
@@ -153,8 +152,6 @@ def _shown_reason(reason: str) -> str:
 
 def _answer(result: Result) -> str:
     seen = result.seen
-    if seen is None:
-        return "no connection"
     reply, code, reason = _reply(result)
     if reply is None:
         close = "no close"
@@ -176,16 +173,12 @@ def _sent(result: Result) -> str:
 
 
 def _page(result: Result, engine: str) -> str:
-    outcome = result.browsers.get(engine)
-    if outcome is None:
-        return "-"
-    event = outcome.close_event
-    words = [str(int(event.code))]
-    if outcome.error_event:
-        words.append("error")
-    elif not event.was_clean and event.code != CloseCode.ABNORMAL_CLOSURE:
-        words.append("unclean")
-    return " ".join(words)
+    # The code, and whether an error event came first.  Clean or not adds
+    # nothing here: no mode the probe reports leaves a code unclean without
+    # an error event (closeframe.browser's _TcpRule).
+    outcome = result.browsers[engine]
+    code = str(int(outcome.close_event.code))
+    return f"{code} error" if outcome.error_event else code
 
 
 _ENGINES = tuple(ENGINES)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..browser import BrowserOutcome
 from ..frame import CLOSE_OPCODE
 from ..handshake import ClosingHandshake, Received, Role
-from ._client import Connection, HandshakeError, Target
+from ._client import Connection, Target
 from ._wire import build_frame, split_frames
 from .judge import Observation, Verdict, browser_view, judge_reply, judge_server_close
 from .scenarios import FrameSpec, Scenario
@@ -29,7 +29,7 @@ class Result:
     sent: bytes  # every byte the probe wrote after the opening handshake
     payload: bytes | None  # the first close frame's payload, unmasked
     strict: Received | None  # ClosingHandshake(Role.SERVER)'s answer to it
-    seen: Observation | None  # None: no connection could be opened
+    seen: Observation
     verdict: Verdict
     why: str
     browsers: Mapping[str, BrowserOutcome]
@@ -108,28 +108,11 @@ def run_scenario(target: Target, scenario: Scenario, timeout: float, wait: float
 
 
 def run_scenarios(
-    target: Target,
-    scenarios: Iterable[Scenario],
-    timeout: float,
-    wait: float = 0.0,
-    progress: Callable[[Result], None] | None = None,
+    target: Target, scenarios: Iterable[Scenario], timeout: float, wait: float = 0.0
 ) -> list[Result]:
     """Run each scenario in turn on a connection of its own.
 
-    :class:`HandshakeError` when the first one cannot connect: there is no
-    server to judge.  Once one has run, a server that stops answering fails
-    the scenario it stops at.
+    :class:`HandshakeError` as soon as one cannot open its connection: a
+    server that no longer takes connections leaves nothing to judge.
     """
-    results: list[Result] = []
-    for scenario in scenarios:
-        try:
-            result = run_scenario(target, scenario, timeout, wait)
-        except HandshakeError as exc:
-            if not results:
-                raise
-            why = f"no connection after the scenarios before: {exc}"
-            result = Result(scenario, b"", None, None, None, "fail", why, {})
-        if progress is not None:
-            progress(result)
-        results.append(result)
-    return results
+    return [run_scenario(target, scenario, timeout, wait) for scenario in scenarios]
