@@ -133,6 +133,80 @@ def example_server() -> Iterator[int]:
     yield from serve(start)
 
 
+class _AiohttpServer:
+    """aiohttp's server in the shape serve() stops: on a socket bound here."""
+
+    def __init__(self, runner: Any, sock: socket.socket) -> None:
+        self.runner = runner
+        self.sockets = [sock]
+
+    def close(self) -> None:
+        pass  # runner.cleanup() closes the site, its socket and its connections
+
+    async def wait_closed(self) -> None:
+        await self.runner.cleanup()
+
+
+@contextlib.contextmanager
+def aiohttp_server() -> Iterator[int]:
+    from aiohttp import web
+
+    async def handler(request: web.Request) -> web.WebSocketResponse:
+        connection = web.WebSocketResponse()
+        await connection.prepare(request)
+        async for _ in connection:
+            pass
+        return connection
+
+    async def start() -> _Server:
+        app = web.Application()
+        app.router.add_get("/", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(runner, sock).start()
+        return _AiohttpServer(runner, sock)
+
+    yield from serve(start)
+
+
+@contextlib.contextmanager
+def wsproto_server() -> Iterator[int]:
+    """wsproto's sans-IO connection driven as its documentation's server loop does."""
+    from wsproto import WSConnection
+    from wsproto.connection import ConnectionState, ConnectionType
+    from wsproto.events import AcceptConnection, CloseConnection, Ping, Request
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        # As wsproto's own example server: answer a CloseConnection with its
+        # response(), then stop and close TCP.
+        ws = WSConnection(ConnectionType.SERVER)
+        running = True
+        while running:
+            try:
+                data = await reader.read(65536)
+            except ConnectionError:
+                break
+            ws.receive_data(data or None)
+            for event in ws.events():
+                if isinstance(event, Request):
+                    writer.write(ws.send(AcceptConnection()))
+                elif isinstance(event, Ping):
+                    writer.write(ws.send(event.response()))
+                elif isinstance(event, CloseConnection):
+                    if ws.state is not ConnectionState.CLOSED:
+                        writer.write(ws.send(event.response()))
+                    running = False
+            running = running and bool(data)
+        writer.close()
+
+    async def start() -> _Server:
+        return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+    yield from serve(start)
+
+
 def _accept(key: str) -> str:
     digest = hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()
     return base64.b64encode(digest).decode()

@@ -17,7 +17,14 @@ from closeframe.probe import _client, _wire
 from closeframe.probe.command import RESULT_KEYS
 from closeframe.probe.scenarios import SCENARIOS, SERVER_CLOSE
 from closeframe.strategies import UTF8_KINDS
-from probe_servers import MODES, example_server, websockets_server, wrong_server
+from probe_servers import (
+    MODES,
+    aiohttp_server,
+    example_server,
+    websockets_server,
+    wrong_server,
+    wsproto_server,
+)
 
 NAMES = [scenario.name for scenario in SCENARIOS]
 # Short: the wrong servers make some scenarios wait the whole timeout.
@@ -163,6 +170,57 @@ def test_example_server_is_strict(capsys: pytest.CaptureFixture[str], example_po
     expect_strict(output)
     # It greets with a text frame before anything else.
     assert by_name(output)["code-1000"]["frames"] == ["text", "close"]
+
+
+# -- real servers that differ from the strict answer ---------------------------
+
+# Seen with aiohttp 3.14 and wsproto 1.3: each test says what it checks, and
+# fails when a release changes it (the docs' page on the probe says so too).
+AIOHTTP_LENIENT = {"code-1006", "code-5000", "code-65535", "unmasked"}
+
+
+def test_aiohttp_server(capsys: pytest.CaptureFixture[str]) -> None:
+    with aiohttp_server() as port:
+        status, output = probe(capsys, f"ws://127.0.0.1:{port}/")
+    assert status == 0
+    results = by_name(output)
+    assert list(results) == NAMES
+    # It answers every valid close with 1000, without its reason: allowed.
+    for scenario in SCENARIOS[:10]:
+        assert results[scenario.name]["verdict"] == "pass"
+        assert results[scenario.name]["reply"] == "03e8", scenario.name
+    assert results["code-1001"]["why"] == (
+        "answered 1000, then closed TCP; the echo (1001) is usual, not required (§5.5.1)"
+    )
+    # 1006 and codes over 4999 on the wire, and an unmasked frame, it accepts.
+    assert {name for name, r in results.items() if r["verdict"] == "lenient"} == AIOHTTP_LENIENT
+    for name in AIOHTTP_LENIENT:
+        assert results[name]["reply"] == "03e8", name
+    # Everything else invalid it fails, with the strict code.
+    for name, result in results.items():
+        if name not in AIOHTTP_LENIENT and result["expected"] in ("03ea", "03ef"):
+            assert result["verdict"] == "pass", result
+            assert result["reply"][:4] == result["expected"], result
+        assert result["tcp"] == "closed", result
+
+
+def test_wsproto_server(capsys: pytest.CaptureFixture[str]) -> None:
+    with wsproto_server() as port:
+        status, output = probe(capsys, f"ws://127.0.0.1:{port}/")
+    assert status == 1
+    results = by_name(output)
+    # wsproto fails the connection on 1014, which IANA registered after 1013.
+    [failed] = [r for r in results.values() if r["verdict"] != "pass"]
+    assert failed["scenario"] == "code-1014"
+    assert failed["verdict"] == "fail"
+    assert failed["why"] == "refused a valid close with 1002 PROTOCOL_ERROR (protocol error)"
+    # Everything else as strictly as websockets.
+    del results["code-1014"]
+    for result in results.values():
+        assert result["tcp"] == "closed", result
+        if result["reply"] != result["expected"]:
+            assert result["expected"] in ("03ea", "03ef"), result
+            assert result["reply"][:4] == result["expected"], result
 
 
 # -- a server wrong on purpose -------------------------------------------------
