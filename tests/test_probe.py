@@ -18,6 +18,7 @@ from closeframe.probe.command import RESULT_KEYS
 from closeframe.probe.scenarios import SCENARIOS, SERVER_CLOSE
 from closeframe.strategies import UTF8_KINDS
 from probe_servers import (
+    CERT,
     MODES,
     aiohttp_server,
     example_server,
@@ -566,6 +567,7 @@ def test_reading_stops_at_a_mebibyte(capsys: pytest.CaptureFixture[str], wrong_p
     assert status == 1
     assert result["reply"] is None
     assert result["tcp"] == "open"
+    assert result["why"] == "no close frame back in the first MiB it sent, and TCP still open"
     assert len(result["frames"]) >= 16
     assert set(result["frames"]) == {"binary"}
 
@@ -583,6 +585,18 @@ def test_tls(capsys: pytest.CaptureFixture[str], tls_port: int) -> None:
         f"closeframe: error: the opening handshake with 127.0.0.1:{tls_port} failed: "
     )
     assert "self-signed certificate (--insecure skips the check)" in err
+
+
+def test_tls_verified(
+    capsys: pytest.CaptureFixture[str], tls_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The certificate trusted, as a CA bundle would be: verified, no --insecure.
+    monkeypatch.setenv("SSL_CERT_FILE", str(CERT))
+    for host in ("127.0.0.1", "localhost"):
+        url = f"wss://{host}:{tls_port}/echo-unchecked"
+        status, output = probe(capsys, url, "--scenario", "code-1000-reason")
+        assert status == 0
+        assert output["results"][0]["why"] == "echoed 1000 'bye', then closed TCP"
 
 
 # -- the pieces --------------------------------------------------------------

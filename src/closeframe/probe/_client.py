@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-__all__ = ["Connection", "HandshakeError", "Target", "parse_target"]
+__all__ = ["MAX_STREAM_BYTES", "Connection", "HandshakeError", "Target", "parse_target"]
 
 # RFC 6455 §1.3: the server proves it read the key by hashing it with this.
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -34,7 +34,7 @@ _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _MAX_HEAD_BYTES = 16384
 # Past this much from the server, the probe stops reading: what it judges
 # is at most a few frames.
-_MAX_STREAM_BYTES = 1 << 20
+MAX_STREAM_BYTES = 1 << 20
 # Headers the handshake writes itself; a user's -H may not replace them.
 _OWN_HEADERS = frozenset(
     {
@@ -230,7 +230,7 @@ class Connection:
             if done is not None and done(bytes(self.received)):
                 return
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or len(self.received) >= _MAX_STREAM_BYTES:
+            if remaining <= 0 or len(self.received) >= MAX_STREAM_BYTES:
                 return
             self._sock.settimeout(remaining)
             try:

@@ -56,6 +56,7 @@ class Observation:
     tcp: TcpEnd
     seconds: float  # from the probe's write to the end of TCP, or the deadline
     timeout: float
+    flooded: bool = False  # reading stopped early: the server sent 1 MiB
 
     def first_close(self) -> int | None:
         return next(
@@ -107,6 +108,8 @@ def judge_reply(strict: Received, seen: Observation) -> tuple[Verdict, str]:
     due = strict.reply.close
     due_code = int(due.code)
     if seen.first_close() is None:
+        if seen.flooded:
+            return "fail", "no close frame back in the first MiB it sent, and TCP still open"
         if seen.tcp == "open":
             return "fail", f"no close frame back, and TCP still open after {seen.timeout:g} s"
         how = "reset TCP" if seen.tcp == "reset" else "closed TCP"

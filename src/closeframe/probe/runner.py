@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..browser import BrowserOutcome
 from ..frame import CLOSE_OPCODE
 from ..handshake import ClosingHandshake, Received, Role
-from ._client import Connection, Target
+from ._client import MAX_STREAM_BYTES, Connection, Target
 from ._wire import build_frame, split_frames
 from .judge import Observation, Verdict, browser_view, judge_reply, judge_server_close
 from .scenarios import FrameSpec, Scenario
@@ -44,7 +44,8 @@ def _observe(connection: Connection, start: float, timeout: float) -> Observatio
     connection.read_until(start + timeout)
     frames, _ = split_frames(bytes(connection.received))
     tcp = connection.end or "open"
-    return Observation(tuple(frames), tcp, time.monotonic() - start, timeout)
+    flooded = len(connection.received) >= MAX_STREAM_BYTES
+    return Observation(tuple(frames), tcp, time.monotonic() - start, timeout, flooded)
 
 
 def _close_scenario(
@@ -88,7 +89,7 @@ def _server_close(
         seen = _observe(connection, time.monotonic(), timeout)
     finally:
         connection.close()
-    seen = Observation(seen.frames, seen.tcp, time.monotonic() - begin, timeout)
+    seen = Observation(seen.frames, seen.tcp, time.monotonic() - begin, timeout, seen.flooded)
     return sent, seen, judge_server_close(seen, wait, bool(sent))
 
 
