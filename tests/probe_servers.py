@@ -37,6 +37,7 @@ MODES = {
     "/chatty": "echoes the close payload, then sends a text frame, then closes TCP",
     "/closes-first": "closes first with 1001 'bye', then waits for the echo and closes TCP",
     "/closes-first-1005": "closes first with 1005 on the wire",
+    "/closes-first-at-once": "closes first with 1001 'bye' and closes TCP at once",
     "/closes-first-stays": "closes first with 1001 'bye', reads the echo, keeps TCP open",
     "/floods": "sends over 1 MiB of binary frames at once and never closes",
     "/hangs-up": "closes TCP on reading the opening handshake's request",
@@ -287,6 +288,9 @@ class WrongServer:
         if path.startswith("/closes-first"):
             first = b"\x03\xed" if path.endswith("1005") else b"\x03\xe9bye"
             writer.write(_server_frame(first))
+            if path.endswith("-at-once"):
+                writer.close()
+                return
             await _first_frame(reader)  # the echo
             if path.endswith("-stays"):
                 self.hold.append(writer)

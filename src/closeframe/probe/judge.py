@@ -152,8 +152,8 @@ def judge_reply(strict: Received, seen: Observation) -> tuple[Verdict, str]:
     )
 
 
-def judge_server_close(seen: Observation, waited: float, echoed: bool) -> tuple[Verdict, str]:
-    """The verdict on a server closing first (*echoed*: the probe answered it)."""
+def judge_server_close(seen: Observation, waited: float) -> tuple[Verdict, str]:
+    """The verdict on a server closing first, which the probe echoed."""
     if seen.first_close() is None:
         if seen.tcp == "open":
             return "pass", f"did not close within {waited:g} s: nothing to judge"
@@ -165,7 +165,6 @@ def judge_server_close(seen: Observation, waited: float, echoed: bool) -> tuple[
     failed = _after_close(seen, "the echo")
     if failed is not None:
         return failed
-    assert echoed
     tcp = "reset" if seen.tcp == "reset" else "closed"
     return "pass", f"closed with {_show(close)}, then {tcp} TCP after the echo"
 

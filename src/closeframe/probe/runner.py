@@ -80,8 +80,10 @@ def _server_close(
         frames, _ = split_frames(bytes(connection.received))
         sent = b""
         closes = [f for f in frames if f.opcode == CLOSE_OPCODE]
-        if closes and connection.end is None:
+        if closes:
             # The echo a client sends back, or its 1002 to an invalid close.
+            # Reading stopped at the close frame, so TCP was still open then
+            # (a server that closed it at once resets on this, or shows EOF).
             received = ClosingHandshake(Role.CLIENT).receive_close_frame(closes[0].raw)
             assert received.reply is not None
             sent = received.reply.frame
@@ -90,7 +92,7 @@ def _server_close(
     finally:
         connection.close()
     seen = Observation(seen.frames, seen.tcp, time.monotonic() - begin, timeout, seen.flooded)
-    return sent, seen, judge_server_close(seen, wait, bool(sent))
+    return sent, seen, judge_server_close(seen, wait)
 
 
 def run_scenario(target: Target, scenario: Scenario, timeout: float, wait: float = 0.0) -> Result:
