@@ -77,9 +77,10 @@ def _server_close(
             return any(f.opcode == CLOSE_OPCODE for f in split_frames(stream)[0])
 
         connection.read_until(begin + wait, done=has_close)
-        frames, _ = split_frames(bytes(connection.received))
+        closes = [
+            f for f in split_frames(bytes(connection.received))[0] if f.opcode == CLOSE_OPCODE
+        ]
         sent = b""
-        closes = [f for f in frames if f.opcode == CLOSE_OPCODE]
         if closes:
             # The echo a client sends back, or its 1002 to an invalid close.
             # Reading stopped at the close frame, so TCP was still open then
@@ -88,7 +89,8 @@ def _server_close(
             assert received.reply is not None
             sent = received.reply.frame
             connection.send(sent)
-        seen = _observe(connection, time.monotonic(), timeout)
+        # Without a close, what came within *wait* is all there is to see.
+        seen = _observe(connection, time.monotonic(), timeout if closes else 0.0)
     finally:
         connection.close()
     seen = Observation(seen.frames, seen.tcp, time.monotonic() - begin, timeout, seen.flooded)
