@@ -611,6 +611,23 @@ def test_tls_verified(
 # -- the pieces --------------------------------------------------------------
 
 
+def test_the_codec_opens_no_sockets() -> None:
+    # The sans-IO codec, and the CLI until `probe` runs, load no network module.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, closeframe, closeframe.cli\n"
+        "closeframe.cli._build_parser()\n"
+        "names = {'socket', 'ssl', 'asyncio', 'closeframe.probe.command'}\n"
+        "print(sorted(names & set(sys.modules)))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert found == "[]\n"
+
+
 def test_target() -> None:
     target = _client.parse_target("wss://example.com/a?b=1", ["Origin: https://x", "Host: y"])
     assert (target.secure, target.host, target.port, target.resource) == (
