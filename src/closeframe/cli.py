@@ -1,10 +1,10 @@
-"""The ``closeframe`` command: decode, encode and explain close payloads.
+"""The ``closeframe`` command: decode, encode and explain close payloads; probe a server.
 
 Exit status:
 
-- 0: the input is valid;
-- 1: an invalid payload or code;
-- 2: a usage error;
+- 0: the input is valid (probe: every verdict is pass or lenient);
+- 1: an invalid payload or code (probe: a verdict is fail);
+- 2: a usage error (probe: also no connection or no WebSocket at the URL);
 - 3: stdout could not be written (disk full, descriptor closed...);
 - 141: stdout's reader went away (a closed pipe, ``closeframe codes | head -1``).
   Nothing is printed: the reader has what it wanted.  141 is 128 + SIGPIPE,
@@ -26,11 +26,20 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .codes import CloseCode, code_info, code_range, describe_code, is_sendable
+from .codes import (
+    MAX_CODE,
+    MAX_REASON_BYTES,
+    CloseCode,
+    code_info,
+    code_range,
+    describe_code,
+    is_sendable,
+)
 from .errors import CloseFrameError, CloseValueError, InvalidFrameError, UnencodableReasonError
 from .events import CloseEvent
 from .frame import decode_close_frame, encode_close_frame, mask_payload, read_close_frame
 from .payload import IMPLEMENTATION, parse_close_payload, serialize_close_payload
+from .probe.options import add_parser as add_probe_parser
 
 __all__ = ["main"]
 
@@ -533,8 +542,8 @@ def _value_error(exc: CloseValueError, reason: str) -> str:
 
 def _explain(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     code = args.code
-    if not 0 <= code <= 65535:
-        raise _UsageError(f"a close code is 0-65535, got {code}")
+    if not 0 <= code <= MAX_CODE:
+        raise _UsageError(f"a close code is 0-{MAX_CODE}, got {code}")
     fields, lines = _explain_code(code)
     return EXIT_VALID, fields, lines
 
@@ -572,10 +581,18 @@ def _codes(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     return EXIT_VALID, {"codes": rows}, lines
 
 
+def _probe(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
+    # socket, ssl and the browser policies: loaded for this command only.
+    from .probe.command import run  # noqa: PLC0415
+
+    return run(args)
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(
         prog="closeframe",
-        description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1).",
+        description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1),"
+        " and probe a live server's close handling.",
         epilog="closeframe COMMAND --help shows a command's options.",
         formatter_class=_Formatter,
     )
@@ -634,7 +651,7 @@ def _build_parser() -> _Parser:
     encode.add_argument(
         "--truncate",
         action="store_true",
-        help="cut a reason over 123 bytes at a character boundary",
+        help=f"cut a reason over {MAX_REASON_BYTES} bytes at a character boundary",
     )
     encode.add_argument("--frame", action="store_true", help="print a whole close frame")
     encode.add_argument(
@@ -646,7 +663,7 @@ def _build_parser() -> _Parser:
 
     explain = commands.add_parser(
         "explain",
-        help="explain any close code 0-65535: range, meaning, sender",
+        help=f"explain any close code 0-{MAX_CODE}: range, meaning, sender",
         description="Explain a close code: its range, and for a registered code its meaning.",
     )
     explain.add_argument("code", type=_close_code, help=code_help)
@@ -659,7 +676,10 @@ def _build_parser() -> _Parser:
     )
     codes.set_defaults(run=_codes)
 
-    for sub in (decode, encode, explain, codes):
+    probe = add_probe_parser(commands)
+    probe.set_defaults(run=_probe, parser=probe)
+
+    for sub in (decode, encode, explain, codes, probe):
         sub.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -705,8 +725,8 @@ def _run(argv: Sequence[str] | None) -> int:
         # Outside its strings JSON is printable ASCII, so every character
         # escaped here is inside a string, where \uXXXX means the same.
         _write(_escape_unprintable(text, _json_escape) + "\n", _stdout())
-    elif status == EXIT_VALID or args.command == "decode":
-        # decode's fields are its output, valid or not.
+    elif status == EXIT_VALID or args.command in ("decode", "probe"):
+        # decode's fields and probe's verdicts are their output, valid or not.
         _write(_text(lines), _stdout())
     else:
         _message(*lines)
