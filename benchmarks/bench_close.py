@@ -1219,7 +1219,21 @@ def instructions_main(argv: list[str]) -> None:
         action="store_true",
         help="rewrite instruction_budget.json's ceilings for this Python from these counts",
     )
+    parser.add_argument(
+        "--budget-only",
+        action="store_true",
+        help="count closeframe's own rows only (both implementations), and rewrite the"
+        " ceilings from them: a quicker --write-budget",
+    )
     args = parser.parse_args(argv)
+    if args.budget_only:
+        compiled = instructions.measure(closeframe_rows(), calls=args.calls)
+        pure = instructions.measure(closeframe_rows(), pure=True, calls=args.calls)
+        for name in closeframe_rows():
+            print(f"{name}: {compiled[name]:,.0f} compiled, {pure[name]:,.0f} pure Python")
+        budget = instructions.write_budget(compiled, pure)
+        print(f"Ceilings for {instructions.python_key()} written to {budget}")
+        return
     times = pyperf_medians(args.timings) if args.timings.exists() else None
     if args.from_counts is not None:
         saved = json.loads(args.from_counts.read_text())
