@@ -97,8 +97,12 @@ class EchoConnection:
         self.echo = echo
         self.handshake = ClosingHandshake(role)
         self.buffer = bytearray()
-        #: Whole text messages received (the client reads its case count from one).
+        #: Whole messages received (the client reads its case count from one).
         self.messages: list[str | bytes] = []
+        #: Every close frame received, as it arrived (masked if from a client).
+        self.close_frames: list[bytes] = []
+        #: Whether the peer had closed TCP before this side did; None until closed.
+        self.peer_closed_first: bool | None = None
         # The message being received: its opcode, bytes so far, UTF-8 decoder.
         self._opcode: int | None = None
         self._parts: list[bytes] = []
@@ -137,7 +141,7 @@ class EchoConnection:
             timeout = None if self.handshake.close_sent is None else CLOSE_TIMEOUT
             try:
                 data = await asyncio.wait_for(self.reader.read(2**16), timeout)
-            except (TimeoutError, ConnectionError):
+            except (TimeoutError, OSError):
                 return False
             if not data:
                 return False
@@ -193,8 +197,10 @@ class EchoConnection:
         else:
             if close is None:
                 return await self._fill(len(self.buffer) + size)
-        received = self.handshake.receive_close_frame(bytes(self.buffer[:size]))
+        frame = bytes(self.buffer[:size])
         del self.buffer[:size]
+        self.close_frames.append(frame)
+        received = self.handshake.receive_close_frame(frame)
         if received.reply is not None:
             self.writer.write(received.reply.frame)  # the echo, or 1002/1007
         return True
@@ -262,10 +268,11 @@ class EchoConnection:
             await self.writer.drain()
             if self.role is Role.CLIENT and not self.handshake.failed:
                 await self._wait_for_eof()  # §7.1.1: the server closes first
+            self.peer_closed_first = self.reader.at_eof()
             if self.writer.can_write_eof():
                 self.writer.write_eof()
             await self._wait_for_eof()
-        except ConnectionError:
+        except OSError:  # ENOTCONN, ECONNRESET: the peer closed TCP meanwhile
             pass
         finally:
             self.writer.close()
@@ -284,7 +291,7 @@ class EchoConnection:
 async def _accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
         writer.close()
         return
     ws = WSConnection(ConnectionType.SERVER)
@@ -309,16 +316,16 @@ async def serve(port: int) -> None:
 
 async def _connect(url: str, *, echo: bool) -> EchoConnection:
     parts = urlsplit(url)
-    reader, writer = await asyncio.open_connection(
-        parts.hostname, parts.port or 80, limit=2**20
-    )
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80, limit=2**20)
     ws = WSConnection(ConnectionType.CLIENT)
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     writer.write(ws.send(Request(host=parts.netloc, target=target)))
     ws.receive_data(await reader.readuntil(b"\r\n\r\n"))
     for event in ws.events():
         if isinstance(event, RejectConnection):
-            raise ConnectionError(f"{url}: the server refused the connection ({event.status_code})")
+            raise ConnectionError(
+                f"{url}: the server refused the connection ({event.status_code})"
+            )
         if isinstance(event, AcceptConnection):
             return EchoConnection(reader, writer, Role.CLIENT, echo=echo)
     raise ConnectionError(f"{url}: no answer to the opening handshake")
