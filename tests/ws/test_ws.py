@@ -35,6 +35,7 @@ import pytest
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request
 
+import closeframe
 from closeframe import CloseEvent, CloseFrameError, Role, parse_close_payload, read_close_frame
 
 HERE = Path(__file__).resolve().parent
@@ -474,3 +475,9 @@ def test_server_sends_invalid(payload: bytes) -> None:
     # ws fails the connection with the code closeframe would, and no reason.
     assert seen == (failing_code(payload), "")
     assert (theirs(report), report["error"]) == ((1006, ""), ws_error(payload))
+
+
+def test_runs_on_the_codec_tox_asked_for() -> None:
+    # tox -e ws runs this folder twice: compiled, then CLOSEFRAME_NO_EXTENSIONS=1.
+    expected = os.environ.get("CLOSEFRAME_EXPECT_IMPLEMENTATION", closeframe.IMPLEMENTATION)
+    assert expected == closeframe.IMPLEMENTATION
