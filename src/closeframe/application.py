@@ -7,6 +7,7 @@ frame it sends for the others.
 
 from __future__ import annotations
 
+from ._util import check_reason
 from .codes import CloseCode, _check_code, is_script_allowed
 from .errors import CloseSyntaxError, InvalidAccessError
 from .payload import MAX_REASON_BYTES, Close
@@ -44,10 +45,7 @@ def validate_application_close(code: int | None = None, reason: str | None = Non
     """
     if code is not None and not is_script_allowed(_check_code(code)):
         raise InvalidAccessError(code)
-    if reason is None:
-        reason = ""
-    elif type(reason) is not str:
-        raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+    reason = "" if reason is None else check_reason(reason)
     try:
         encoded = reason.encode()
     except UnicodeEncodeError:

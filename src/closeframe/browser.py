@@ -41,6 +41,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
+from ._util import check_reason
 from .application import _to_usv_string
 from .codes import (
     MAX_CODE,
@@ -560,9 +561,7 @@ class BrowserPolicy:
         return min(max(_check_code(code), 0), MAX_CODE)
 
     def _reason(self, reason: str) -> str:
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
-        reason = _to_usv_string(reason)
+        reason = _to_usv_string(check_reason(reason))
         encoded = reason.encode()
         if len(encoded) > MAX_REASON_BYTES:
             raise CloseSyntaxError(len(encoded))
@@ -587,7 +586,10 @@ def _failure_of(error: CloseFrameError) -> str:
     return "code"  # over 125 bytes cannot get here: the header said so first
 
 
-#: One policy per engine, each checked against the build in its CHECKED_WITH.
+#: One policy per engine, each checked against the build in its CHECKED_WITH:
+#: ``"chromium"`` (:data:`BROWSER`), ``"firefox"`` and ``"webkit"``.
+#:
+#: :meta hide-value:
 ENGINES: Mapping[str, BrowserPolicy] = {
     name: BrowserPolicy(rules) for name, rules in _RULES.items()
 }

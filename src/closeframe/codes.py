@@ -269,11 +269,15 @@ _REGISTRY: dict[int, CodeInfo] = {
 
 #: Codes that name a local condition and must never appear on the wire
 #: (RFC 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code").
+#:
+#: :meta hide-value:
 PROTOCOL_ONLY_CODES: frozenset[int] = frozenset(
     {CloseCode.NO_STATUS_RCVD, CloseCode.ABNORMAL_CLOSURE, CloseCode.TLS_HANDSHAKE}
 )
 
 #: The registered codes an endpoint may send: 1000-1003 and 1007-1014.
+#:
+#: :meta hide-value:
 SENDABLE_PROTOCOL_CODES: frozenset[int] = frozenset(
     code for code in _REGISTRY if code not in PROTOCOL_ONLY_CODES
 )

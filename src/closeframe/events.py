@@ -5,6 +5,7 @@ from __future__ import annotations
 from operator import itemgetter
 
 from ._record import Record
+from ._util import check_bool, check_reason
 from .codes import MAX_CODE, CloseCode, _check_code, describe_code
 from .payload import _MEMBERS, Buffer, Close, _new_tuple, parse_close_payload
 
@@ -64,10 +65,8 @@ class CloseEvent(Record, tuple[int, str, bool]):
         # CloseEventInit.code is an unsigned short.
         if not 0 <= code <= MAX_CODE:
             raise ValueError(f"close code must be in 0-65535, got {code}")
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
-        if type(was_clean) is not bool:
-            raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
+        reason = check_reason(reason)
+        check_bool("was_clean", was_clean)
         return _new_tuple(cls, (_MEMBERS.get(code, code), reason, was_clean))
 
     @classmethod
@@ -75,8 +74,7 @@ class CloseEvent(Record, tuple[int, str, bool]):
         """The event for a received close frame, already parsed."""
         if type(close) is not Close:
             raise TypeError(f"expected a Close, not {type(close).__name__}")
-        if type(was_clean) is not bool:
-            raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
+        check_bool("was_clean", was_clean)
         # A Close is valid by construction: no need to check it again.
         return _new_tuple(cls, (close[0], close[1], was_clean))
 
@@ -89,10 +87,8 @@ class CloseEvent(Record, tuple[int, str, bool]):
         :meth:`abnormal` instead.
         """
         close = parse_close_payload(data)
-        if was_clean is True or was_clean is False:
-            # parse_close_payload built a valid Close: skip the checks.
-            return _new_tuple(cls, (close[0], close[1], was_clean))
-        raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
+        # parse_close_payload built a valid Close: only the flag to check.
+        return _new_tuple(cls, (close[0], close[1], check_bool("was_clean", was_clean)))
 
     @classmethod
     def abnormal(cls) -> CloseEvent:

@@ -9,6 +9,7 @@ and are never fragmented (§5.5).
 from __future__ import annotations
 
 from . import payload as payload_module
+from ._util import read_mask_key
 from .errors import (
     ControlFrameTooLongError,
     FragmentedControlFrameError,
@@ -71,7 +72,7 @@ def encode_close_frame(
     code: int | Close | None = None,
     reason: str = "",
     *,
-    mask_key: bytes | bytearray | None = None,
+    mask_key: Buffer | None = None,
     truncate: bool = False,
 ) -> bytes:
     """A complete close frame: FIN set, opcode 0x8, 7-bit length.
@@ -95,11 +96,7 @@ def encode_close_frame(
     payload = serialize_close_payload(code, reason, truncate=truncate)
     if mask_key is None:
         return bytes((_FIN | CLOSE_OPCODE, len(payload))) + payload
-    if not isinstance(mask_key, bytes | bytearray):
-        raise TypeError(f"mask_key must be bytes, not {type(mask_key).__name__}")
-    # One copy of a bytearray key: the key sent and the key applied must be
-    # the same bytes, even if the caller's array changes meanwhile.
-    key = bytes(mask_key)
+    key = read_mask_key(mask_key)  # once: the key sent is the key applied
     header = bytes((_FIN | CLOSE_OPCODE, _MASK | len(payload)))
     return header + key + mask_payload(payload, key)
 

@@ -14,6 +14,7 @@ import os
 from collections import namedtuple
 from collections.abc import Callable
 
+from ._util import read_mask_key
 from .errors import CloseFrameError, ClosingHandshakeError, InvalidMaskKeyError
 from .events import CloseEvent
 from .frame import decode_close_frame, encode_close_frame
@@ -116,7 +117,7 @@ class ClosingHandshake:
         self,
         role: Role,
         *,
-        mask_key: Callable[[], bytes | bytearray] = _random_mask_key,
+        mask_key: Callable[[], Buffer] = _random_mask_key,
     ) -> None:
         if not isinstance(role, Role):
             raise TypeError(f"role must be a Role, not {type(role).__name__}")
@@ -185,12 +186,14 @@ class ClosingHandshake:
         mask_key = self._next_mask_key() if self.role is Role.CLIENT else None
         return Outgoing(close, payload, encode_close_frame(close, mask_key=mask_key))
 
-    def _next_mask_key(self) -> bytes | bytearray:
-        key = self._mask_key()
+    def _next_mask_key(self) -> bytes:
+        made = self._mask_key()
         # None would make encode_close_frame send the frame unmasked, which a
         # client must never do (§5.1): check here rather than rely on it.
-        if not isinstance(key, bytes | bytearray):
-            raise TypeError(f"mask_key() must return 4 bytes, not {type(key).__name__}")
+        try:
+            key = read_mask_key(made)
+        except TypeError:
+            raise TypeError(f"mask_key() must return 4 bytes, not {type(made).__name__}") from None
         if len(key) != _MASK_KEY_BYTES:
             raise InvalidMaskKeyError(len(key))
         return key

@@ -16,6 +16,7 @@ from operator import itemgetter
 
 from ._impl import load_speedups
 from ._record import Record
+from ._util import check_bool, check_reason
 from .codes import (
     _SENDABLE_RANGES,
     MAX_CODE,
@@ -80,6 +81,8 @@ _speedups = load_speedups()
 #: ``"c"`` when the compiled accelerator runs, ``"python"`` otherwise
 #: (not built, or disabled with ``CLOSEFRAME_NO_EXTENSIONS=1``).  Both give
 #: identical results, errors included.
+#:
+#: :meta hide-value:
 IMPLEMENTATION = "python" if _speedups is None else "c"
 _new_tuple = tuple.__new__
 # Registered codes come back as CloseCode members, everything else as int.
@@ -122,8 +125,7 @@ class Close(Record, tuple[int, str]):
         _check_code(code)
         if not 0 <= code <= MAX_CODE:
             raise ValueError(f"close code must be in 0-65535, got {code}")
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+        reason = check_reason(reason)
         _encode_reason(reason, truncate=False)
         return _new_tuple(cls, (_MEMBERS.get(code, code), reason))
 
@@ -242,6 +244,11 @@ class CloseCodec:
     serialize: Serializer
 
     def __init__(self, *, extension_codes: Iterable[int] = ()) -> None:
+        if not isinstance(extension_codes, Iterable) or isinstance(extension_codes, str | bytes):
+            raise TypeError(
+                "extension_codes must be an iterable of codes (such as {2001}),"
+                f" not {type(extension_codes).__name__}"
+            )
         extra = frozenset(extension_codes)
         for code in extra:
             if code_range(code) is not CodeRange.RESERVED or code == 1004:
@@ -329,6 +336,9 @@ def _make_parser(
             raise TruncatedPayloadError(1)
         raise PayloadTooLongError(length)
 
+    # Named as the public function, not _make_parser.<locals>...: TypeErrors
+    # and reprs show __qualname__.
+    parse_close_payload.__qualname__ = "parse_close_payload"
     if speedups is None:
         return parse_close_payload
     # The same tables, indexed by code for C, with the same shared values.
@@ -385,7 +395,8 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
             except KeyError:
                 pass  # not sendable: the checked path says why
             else:
-                if type(reason) is str:
+                # truncate is checked even where it changes nothing.
+                if type(reason) is str and (truncate is False or truncate is True):
                     if not reason:
                         return head
                     # Over 123 characters is too long unencoded: never
@@ -401,8 +412,8 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
         return checked(code, reason, truncate)
 
     def checked(code: int | None, reason: str, truncate: bool) -> bytes:
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+        reason = check_reason(reason)
+        check_bool("truncate", truncate)
         if code is None:
             if reason:
                 raise ReasonWithoutCodeError()
@@ -415,6 +426,7 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
             raise _unsendable(code)
         return head + _encode_reason(reason, truncate=truncate)
 
+    serialize_close_payload.__qualname__ = "serialize_close_payload"  # as for the parser
     if speedups is None:
         return serialize_close_payload
     heads_by_code: list[bytes | None] = [None] * (MAX_CODE + 1)
