@@ -323,6 +323,7 @@ def main() -> int:
     wstest = install_wstest(args.venv)
     print(f"wstest: {wstest} ({time.monotonic() - started:.0f} s to set up)")
     problems: list[str] = []
+    counts = {}
     for our_role, run in (("server", run_fuzzingclient), ("client", run_fuzzingserver)):
         outdir = args.reports / f"{our_role}s"
         shutil.rmtree(outdir, ignore_errors=True)
@@ -333,6 +334,10 @@ def main() -> int:
         print_tally(our_role, tallies)
         print(f"    ({time.monotonic() - began:.0f} s); report: {outdir / 'index.html'}")
         problems += found
+        counts[our_role] = {sum(tally.values()) for tally in tallies.values()}
+    # The same cases in both roles (the suite's own list, less the excluded sections).
+    if counts["server"] != counts["client"] or len(counts["server"]) != 1:
+        problems.append(f"case counts differ between roles and codecs: {counts}")
     for problem in problems:
         print("FAIL", problem)
     print(f"{len(problems)} problems; {time.monotonic() - started:.0f} s in all")
