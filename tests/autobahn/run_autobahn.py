@@ -320,12 +320,12 @@ def main() -> int:
     parser.add_argument("--reports", type=Path, default=ROOT / "reports" / "autobahn")
     args = parser.parse_args()
     started = time.monotonic()
-    wstest = install_wstest(args.venv)
+    wstest = install_wstest(args.venv.resolve())  # wstest runs in the reports folder
     print(f"wstest: {wstest} ({time.monotonic() - started:.0f} s to set up)")
     problems: list[str] = []
     counts = {}
     for our_role, run in (("server", run_fuzzingclient), ("client", run_fuzzingserver)):
-        outdir = args.reports / f"{our_role}s"
+        outdir = args.reports.resolve() / f"{our_role}s"
         shutil.rmtree(outdir, ignore_errors=True)
         outdir.mkdir(parents=True)
         began = time.monotonic()
