@@ -39,12 +39,12 @@ from closeframe.browser import ENGINES, BrowserPolicy
 speedups = importlib.import_module("closeframe._speedups")
 ACCEPTED = sorted(code for code in range(65536) if is_sendable(code))
 SERIALIZERS = {
-    "c": payload_module._make_serializer(ACCEPTED, speedups),
-    "python": payload_module._make_serializer(ACCEPTED, None),
+    "c": payload_module.make_serializer(ACCEPTED, speedups),
+    "python": payload_module.make_serializer(ACCEPTED, None),
 }
 PARSERS = {
-    "c": payload_module._make_parser(ACCEPTED, speedups),
-    "python": payload_module._make_parser(ACCEPTED, None),
+    "c": payload_module.make_parser(ACCEPTED, speedups),
+    "python": payload_module.make_parser(ACCEPTED, None),
 }
 
 

@@ -1,13 +1,33 @@
-"""Argument checks shared by the modules: one spelling of each rule and message.
+"""What the modules share: argument checks and buffer reading, one spelling each.
 
-Every public function that takes a reason, a flag or a masking key checks it
-here, so that each kind of bad argument gets the same typed error with the
-same words wherever it is passed.
+Every public function that takes a code, a reason, a flag, a buffer or a
+masking key checks it here, so that each kind of bad argument gets the same
+typed error with the same words wherever it is passed.  The one internal
+module others import from: it imports nothing of the package, so any
+module may use it.
 """
 
 from __future__ import annotations
 
-__all__ = ["check_bool", "check_reason", "read_mask_key"]
+__all__ = [
+    "bytes_view",
+    "check_bool",
+    "check_code",
+    "check_reason",
+    "read_mask_key",
+    "to_usv_string",
+]
+
+
+def check_code(code: object) -> int:
+    """*code*, if it is an ``int`` (a ``CloseCode`` member, an ``int`` subclass); else TypeError.
+
+    Only the type: the range (0-65535) is :func:`closeframe.code_range`'s check.
+    """
+    # bool is an int subclass, but True is never meant as close code 1.
+    if type(code) is bool or not isinstance(code, int):
+        raise TypeError(f"close code must be an int, not {type(code).__name__}")
+    return code
 
 
 def check_reason(reason: object) -> str:
@@ -56,3 +76,38 @@ def read_mask_key(mask_key: object) -> bytes:
         ) from None
     with view:
         return view.tobytes()
+
+
+def bytes_view(data: object, what: str) -> memoryview:
+    """A view of any bytes-like *data*, or a TypeError that says what was expected.
+
+    Every entry point that reads bytes reads them through this, so that each
+    refuses a wrong type with the same words.
+    """
+    if isinstance(data, str):
+        raise TypeError(
+            f"close {what} must be bytes-like, not str (use bytes.fromhex() for a hex string)"
+        )
+    try:
+        return memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"close {what} must be bytes, bytearray or memoryview, not {type(data).__name__}"
+        ) from None
+    except (ValueError, BufferError) as exc:
+        # It has the buffer protocol but no bytes to give now: a released
+        # memoryview, a closed mmap, an exporter that refuses.  Not a frame
+        # from the peer, so not a CloseFrameError: the caller passed a dead
+        # object, which is a type of argument the codec cannot read.
+        raise TypeError(
+            f"close {what} must be a readable bytes-like object;"
+            f" this {type(data).__name__} has no bytes to read ({exc})"
+        ) from None
+
+
+def to_usv_string(reason: str) -> str:
+    """*reason* as the WHATWG ``close()`` sees it: a USVString."""
+    # The IDL type of `reason` is USVString: a surrogate pair becomes its code
+    # point and a lone surrogate becomes U+FFFD before the length check.
+    # UTF-16 joins the pairs; its "replace" handler stands in for the rest.
+    return reason.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

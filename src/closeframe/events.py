@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from ._record import Record
+from ._record import MEMBERS, Record, new_record
 from ._util import check_bool, check_reason
-from .codes import MAX_CODE, CloseCode, _check_code, describe_code
-from .payload import _MEMBERS, Buffer, Close, _new_tuple, parse_close_payload
+from .codes import CloseCode, code_range, describe_code
+from .payload import Buffer, Close, parse_close_payload
 
 __all__ = ["CloseEvent"]
 
@@ -61,13 +61,10 @@ class CloseEvent(Record, tuple[int, str, bool]):
         wasClean = property(itemgetter(2), doc="The DOM spelling of ``was_clean``.")  # noqa: N815
 
     def __new__(cls, code: int = 0, reason: str = "", was_clean: bool = False) -> CloseEvent:
-        _check_code(code)
-        # CloseEventInit.code is an unsigned short.
-        if not 0 <= code <= MAX_CODE:
-            raise ValueError(f"close code must be in 0-65535, got {code}")
+        code_range(code)  # CloseEventInit.code is an unsigned short: 0-65535
         reason = check_reason(reason)
         check_bool("was_clean", was_clean)
-        return _new_tuple(cls, (_MEMBERS.get(code, code), reason, was_clean))
+        return new_record(cls, (MEMBERS.get(code, code), reason, was_clean))
 
     @classmethod
     def from_close(cls, close: Close, *, was_clean: bool) -> CloseEvent:
@@ -76,7 +73,7 @@ class CloseEvent(Record, tuple[int, str, bool]):
             raise TypeError(f"expected a Close, not {type(close).__name__}")
         check_bool("was_clean", was_clean)
         # A Close is valid by construction: no need to check it again.
-        return _new_tuple(cls, (close[0], close[1], was_clean))
+        return new_record(cls, (close[0], close[1], was_clean))
 
     @classmethod
     def from_payload(cls, data: Buffer, *, was_clean: bool) -> CloseEvent:
@@ -88,7 +85,7 @@ class CloseEvent(Record, tuple[int, str, bool]):
         """
         close = parse_close_payload(data)
         # parse_close_payload built a valid Close: only the flag to check.
-        return _new_tuple(cls, (close[0], close[1], check_bool("was_clean", was_clean)))
+        return new_record(cls, (close[0], close[1], check_bool("was_clean", was_clean)))
 
     @classmethod
     def abnormal(cls) -> CloseEvent:
