@@ -464,9 +464,9 @@ def make_serializer(accepted: list[int], speedups: ModuleType | None = _speedups
 
 
 # The functions above are the pure-Python codec; with the accelerator the
-# public names become the compiled ones, which fall back to them.
+# public names become the compiled ones, which fall back to them (without
+# it, make_parser and make_serializer return those very functions).
 _PYTHON_PARSE, _PYTHON_SERIALIZE = parse_close_payload, serialize_close_payload
-if _speedups is not None:
-    # (The same signatures: the compiled objects are typed as the functions.)
-    parse_close_payload = make_parser(_DEFAULT_CODES)  # type: ignore[assignment]
-    serialize_close_payload = make_serializer(_DEFAULT_CODES)
+# (The same signatures: the compiled objects are typed as the functions.)
+parse_close_payload = make_parser(_DEFAULT_CODES)  # type: ignore[assignment]
+serialize_close_payload = make_serializer(_DEFAULT_CODES)
