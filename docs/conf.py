@@ -41,7 +41,13 @@ if os.environ.get("CLOSEFRAME_DOCS_INTERSPHINX") == "1":
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
+# (Values that read badly printed whole, a frozenset of enum members, or
+# that are only the docs build's own, IMPLEMENTATION, say
+# ":meta hide-value:" in their doc comment: the comment gives them in words.)
 autodoc_default_options = {"members": True, "show-inheritance": True}
+# "PROTOCOL_ONLY_CODES", not "closeframe.codes.PROTOCOL_ONLY_CODES": every
+# name is imported from the package root (the API page says so).
+add_module_names = False
 
 # Every internal reference must resolve.  The Python objects below are
 # outside this project; they resolve only with intersphinx (see above).

@@ -43,9 +43,9 @@ from closeframe.browser import BROWSER
 
 speedups = importlib.import_module("closeframe._speedups")
 ACCEPTED = sorted(code for code in range(65536) if is_sendable(code))
-C_PARSE: Any = payload_module._make_parser(ACCEPTED, speedups)
-PY_PARSE: Any = payload_module._make_parser(ACCEPTED, None)
-C_SERIALIZE: Any = payload_module._make_serializer(ACCEPTED, speedups)
+C_PARSE: Any = payload_module.make_parser(ACCEPTED, speedups)
+PY_PARSE: Any = payload_module.make_parser(ACCEPTED, None)
+C_SERIALIZE: Any = payload_module.make_serializer(ACCEPTED, speedups)
 C_DECODE, C_READ, _ = frame_module._compiled(speedups, C_PARSE, C_SERIALIZE)
 KEY = b"\x37\xfa\x21\x3d"
 MAX_FRAME = 131

@@ -23,6 +23,7 @@ from closeframe.errors import (
     CloseValueError,
     ClosingHandshakeError,
     ControlFrameTooLongError,
+    Error,
     FragmentedControlFrameError,
     IncompleteFrameError,
     InvalidAccessError,
@@ -55,6 +56,7 @@ _TRUNCATE_HINT = "(pass truncate=True to cut it at a code point)"
 
 # (error, its fields, its message word for word).
 SAMPLES: list[tuple[BaseException, dict[str, object], str]] = [
+    (Error("anything"), {}, "anything"),
     (CloseFrameError("bad frame"), {}, "bad frame"),
     (CloseValueError("bad close"), {}, "bad close"),
     (ApplicationCloseError("bad call"), {}, "bad call"),
@@ -263,6 +265,10 @@ def test_families() -> None:
         ClosingHandshakeError: RuntimeError,
     }
     for cls in ERROR_CLASSES:
+        # One root: `except closeframe.Error` catches every one of them.
+        assert issubclass(cls, Error), cls.__name__
+        if cls is Error:
+            continue
         family = [base for base in families if issubclass(cls, base)]
         assert len(family) == 1, cls.__name__
         assert issubclass(cls, families[family[0]])

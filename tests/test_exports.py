@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +57,23 @@ def test_close_frame_error_is_a_value_error() -> None:
     assert closeframe.MAX_PAYLOAD_BYTES == 125
     assert closeframe.MAX_REASON_BYTES == 123
     assert frozenset({1005, 1006, 1015}) == closeframe.PROTOCOL_ONLY_CODES
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    """What modules share is named without an underscore (mostly in closeframe._util).
+
+    A private name is its module's own business: once another module imports
+    it, a rename or a change of meaning breaks code that nobody sees as a user.
+    """
+    source = Path(closeframe.__file__).parent
+    imported: list[str] = []
+    for path in sorted(source.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            # (from . import _speedups imports a module, which _impl.py loads.)
+            if isinstance(node, ast.ImportFrom) and node.level > 0 and node.module:
+                imported += [
+                    f"{path.name}: from {'.' * node.level}{node.module} import {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_") and not alias.name.startswith("__")
+                ]
+    assert imported == []

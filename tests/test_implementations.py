@@ -31,10 +31,10 @@ from closeframe._impl import load_speedups
 
 speedups = importlib.import_module("closeframe._speedups")
 ACCEPTED = sorted(code for code in range(65536) if is_sendable(code))
-C_PARSE: Any = payload_module._make_parser(ACCEPTED, speedups)
-PY_PARSE: Any = payload_module._make_parser(ACCEPTED, None)
-C_SERIALIZE: Any = payload_module._make_serializer(ACCEPTED, speedups)
-PY_SERIALIZE: Any = payload_module._make_serializer(ACCEPTED, None)
+C_PARSE: Any = payload_module.make_parser(ACCEPTED, speedups)
+PY_PARSE: Any = payload_module.make_parser(ACCEPTED, None)
+C_SERIALIZE: Any = payload_module.make_serializer(ACCEPTED, speedups)
+PY_SERIALIZE: Any = payload_module.make_serializer(ACCEPTED, None)
 
 
 def outcome(func: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
@@ -382,7 +382,7 @@ except ImportError:
 interpreter = interpreters.create()
 failure = interpreters.run_string(interpreter, """
 from closeframe import _speedups, payload
-parse = payload._make_parser([1000], _speedups)
+parse = payload.make_parser([1000], _speedups)
 assert type(parse) is _speedups.Parser
 assert tuple(parse(bytes.fromhex("03e86869"))) == (1000, "hi")
 """)

@@ -10,12 +10,20 @@ a shared value would change what every later parse returns.
 
 from __future__ import annotations
 
-__all__ = ["Record"]
+from .codes import CloseCode
+
+__all__ = ["MEMBERS", "Record", "new_record"]
 
 TYPE_CHECKING = False  # typing is slow to import; type checkers alone need it
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
+
+#: A value whose fields are already checked, built without the class's
+#: ``__new__`` (the parser's, the events' fast paths): ``new_record(Close, (code, reason))``.
+new_record = tuple.__new__
+#: Registered codes are stored as their CloseCode member, every other as int.
+MEMBERS: dict[int, int] = {int(member): member for member in CloseCode}
 
 
 def _same_class_only(

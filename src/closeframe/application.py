@@ -7,18 +7,12 @@ frame it sends for the others.
 
 from __future__ import annotations
 
-from .codes import CloseCode, _check_code, is_script_allowed
+from ._util import check_code, check_reason, to_usv_string
+from .codes import CloseCode, is_script_allowed
 from .errors import CloseSyntaxError, InvalidAccessError
 from .payload import MAX_REASON_BYTES, Close
 
 __all__ = ["validate_application_close"]
-
-
-def _to_usv_string(reason: str) -> str:
-    # The IDL type of `reason` is USVString: a surrogate pair becomes its code
-    # point and a lone surrogate becomes U+FFFD before the length check.
-    # UTF-16 joins the pairs; its "replace" handler stands in for the rest.
-    return reason.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def validate_application_close(code: int | None = None, reason: str | None = None) -> Close:
@@ -42,16 +36,13 @@ def validate_application_close(code: int | None = None, reason: str | None = Non
     and WebKitGTK send exactly that; Chromium throws instead (see
     :mod:`closeframe.browser`).
     """
-    if code is not None and not is_script_allowed(_check_code(code)):
+    if code is not None and not is_script_allowed(check_code(code)):
         raise InvalidAccessError(code)
-    if reason is None:
-        reason = ""
-    elif type(reason) is not str:
-        raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+    reason = "" if reason is None else check_reason(reason)
     try:
         encoded = reason.encode()
     except UnicodeEncodeError:
-        reason = _to_usv_string(reason)
+        reason = to_usv_string(reason)
         encoded = reason.encode()
     if len(encoded) > MAX_REASON_BYTES:
         raise CloseSyntaxError(len(encoded))

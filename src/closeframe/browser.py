@@ -41,14 +41,13 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Literal, NamedTuple
 
-from .application import _to_usv_string
+from ._util import bytes_view, check_code, check_reason, to_usv_string
 from .codes import (
     MAX_CODE,
     MAX_PAYLOAD_BYTES,
     MAX_REASON_BYTES,
     PROTOCOL_ONLY_CODES,
     CloseCode,
-    _check_code,
     is_script_allowed,
     is_sendable,
 )
@@ -61,7 +60,7 @@ from .errors import (
 )
 from .events import CloseEvent
 from .frame import CLOSE_OPCODE, mask_payload
-from .payload import Buffer, Close, _as_bytes, _make_parser, _view
+from .payload import Buffer, Close, make_parser
 
 __all__ = [
     "BROWSER",
@@ -364,7 +363,7 @@ class BrowserPolicy:
     def __init__(self, rules: _Rules) -> None:
         self._rules = rules
         # The strict parser's checks, in their order, over this engine's codes.
-        self._parse_payload = _make_parser(
+        self._parse_payload = make_parser(
             [c for c in range(MAX_CODE + 1) if rules.accepts_code(c)]
         )
 
@@ -385,10 +384,12 @@ class BrowserPolicy:
 
     def parse(self, data: Buffer) -> Close:
         """Parse a close payload the way this engine does; raise what makes it fail."""
-        payload = _as_bytes(data)
-        if len(payload) == 1 and self._rules.one_byte_is_empty:
-            return Close(CloseCode.NO_STATUS_RCVD)
-        close = self._parse_payload(payload)
+        try:
+            close = self._parse_payload(data)  # one read of the caller's buffer
+        except TruncatedPayloadError:  # exactly 1 byte
+            if self._rules.one_byte_is_empty:
+                return Close(CloseCode.NO_STATUS_RCVD)
+            raise
         if self._rules.reason_ends_at_nul and "\0" in close.reason:
             return Close(close.code, close.reason.partition("\0")[0])
         return close
@@ -410,7 +411,7 @@ class BrowserPolicy:
         """
         if payload is None:
             return self.receive(None, server_closes="close")
-        with _view(payload, "payload") as view:
+        with bytes_view(payload, "payload") as view:
             if view.nbytes > MAX_PAYLOAD_BYTES:
                 # Only the 16-bit length form can carry it, which a control
                 # frame never uses: refused from the header.
@@ -557,12 +558,10 @@ class BrowserPolicy:
             if not 0 <= code <= MAX_CODE:
                 return 0 if code < 0 else MAX_CODE
             return self._rules.round_code(code)
-        return min(max(_check_code(code), 0), MAX_CODE)
+        return min(max(check_code(code), 0), MAX_CODE)
 
     def _reason(self, reason: str) -> str:
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
-        reason = _to_usv_string(reason)
+        reason = to_usv_string(check_reason(reason))
         encoded = reason.encode()
         if len(encoded) > MAX_REASON_BYTES:
             raise CloseSyntaxError(len(encoded))
@@ -575,7 +574,7 @@ def _read_stream(data: Buffer) -> bytes:
     """A server's byte stream, read once, of any length."""
     if type(data) is bytes:
         return data
-    with _view(data, "frame") as view:
+    with bytes_view(data, "frame") as view:
         return view.tobytes()
 
 
@@ -587,7 +586,10 @@ def _failure_of(error: CloseFrameError) -> str:
     return "code"  # over 125 bytes cannot get here: the header said so first
 
 
-#: One policy per engine, each checked against the build in its CHECKED_WITH.
+#: One policy per engine, each checked against the build in its CHECKED_WITH:
+#: ``"chromium"`` (:data:`BROWSER`), ``"firefox"`` and ``"webkit"``.
+#:
+#: :meta hide-value:
 ENGINES: Mapping[str, BrowserPolicy] = {
     name: BrowserPolicy(rules) for name, rules in _RULES.items()
 }

@@ -26,7 +26,15 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from . import __version__
-from .codes import CloseCode, code_info, code_range, describe_code, is_sendable
+from .codes import (
+    MAX_CODE,
+    MAX_REASON_BYTES,
+    CloseCode,
+    code_info,
+    code_range,
+    describe_code,
+    is_sendable,
+)
 from .errors import CloseFrameError, CloseValueError, InvalidFrameError, UnencodableReasonError
 from .events import CloseEvent
 from .frame import decode_close_frame, encode_close_frame, mask_payload, read_close_frame
@@ -533,8 +541,8 @@ def _value_error(exc: CloseValueError, reason: str) -> str:
 
 def _explain(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     code = args.code
-    if not 0 <= code <= 65535:
-        raise _UsageError(f"a close code is 0-65535, got {code}")
+    if not 0 <= code <= MAX_CODE:
+        raise _UsageError(f"a close code is 0-{MAX_CODE}, got {code}")
     fields, lines = _explain_code(code)
     return EXIT_VALID, fields, lines
 
@@ -634,7 +642,7 @@ def _build_parser() -> _Parser:
     encode.add_argument(
         "--truncate",
         action="store_true",
-        help="cut a reason over 123 bytes at a character boundary",
+        help=f"cut a reason over {MAX_REASON_BYTES} bytes at a character boundary",
     )
     encode.add_argument("--frame", action="store_true", help="print a whole close frame")
     encode.add_argument(
@@ -646,7 +654,7 @@ def _build_parser() -> _Parser:
 
     explain = commands.add_parser(
         "explain",
-        help="explain any close code 0-65535: range, meaning, sender",
+        help=f"explain any close code 0-{MAX_CODE}: range, meaning, sender",
         description="Explain a close code: its range, and for a registered code its meaning.",
     )
     explain.add_argument("code", type=_close_code, help=code_help)

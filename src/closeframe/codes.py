@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from collections import namedtuple
 
+from ._util import check_code
+
 # typing costs ~4 ms to import, a third of this package's import budget
 # (benchmarks/): the names it offers are needed by type checkers only.
 TYPE_CHECKING = False
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PROTOCOL_ONLY_CODES",
+    "SENDABLE_CODES",
     "SENDABLE_PROTOCOL_CODES",
     "CloseCode",
     "CodeInfo",
@@ -26,6 +29,7 @@ __all__ = [
     "code_info",
     "code_range",
     "describe_code",
+    "is_extension_code",
     "is_normal_closure",
     "is_protocol_only",
     "is_script_allowed",
@@ -74,14 +78,29 @@ class CloseCode(enum.IntEnum):
 
 
 class CodeRange(enum.Enum):
-    """The six classes every integer 0-65535 falls into (RFC 6455 §7.4.2)."""
+    """The six classes every integer 0-65535 falls into (RFC 6455 §7.4.2).
 
-    UNUSED = "not used (0-999)"
-    REGISTERED = "registered protocol code"
-    RESERVED = "reserved for the protocol and its extensions, unassigned"
-    LIBRARY = "libraries and frameworks, registered with IANA (3000-3999)"
-    PRIVATE = "private use by applications (4000-4999)"
-    OUT_OF_RANGE = "out of range (5000-65535)"
+    Each member's value describes it; ``label`` is the short form
+    :func:`describe_code` uses.
+    """
+
+    UNUSED = "not used (0-999)", "not used"
+    REGISTERED = "registered protocol code", "registered"
+    RESERVED = "reserved for the protocol and its extensions, unassigned", "reserved, unassigned"
+    LIBRARY = (
+        "libraries and frameworks, registered with IANA (3000-3999)",
+        "library/framework code",
+    )
+    PRIVATE = "private use by applications (4000-4999)", "private use"
+    OUT_OF_RANGE = "out of range (5000-65535)", "out of range"
+
+    label: str
+
+    def __new__(cls, description: str, label: str) -> CodeRange:
+        member = object.__new__(cls)
+        member._value_ = description
+        member.label = label
+        return member
 
 
 class Sender(enum.Enum):
@@ -126,154 +145,75 @@ class CodeInfo(_CodeInfoFields):
 _RFC = "RFC 6455 §7.4.1"
 _IANA = "IANA WebSocket Close Code Number Registry"
 
-_REGISTRY: dict[int, CodeInfo] = {
-    info.code: info
-    for info in (
-        CodeInfo(
-            CloseCode.NORMAL_CLOSURE,
-            "Normal Closure",
-            "CLOSE_NORMAL",
-            "normal closure: the purpose of the connection is fulfilled",
-            _RFC,
-            Sender.EITHER,
-            True,
-        ),
-        CodeInfo(
-            CloseCode.GOING_AWAY,
-            "Going Away",
-            "CLOSE_GOING_AWAY",
-            "going away: a server shutting down or a page being left",
-            _RFC,
-            Sender.EITHER,
-            True,
-        ),
-        CodeInfo(
-            CloseCode.PROTOCOL_ERROR,
-            "Protocol error",
-            "CLOSE_PROTOCOL_ERROR",
-            "protocol error: the peer broke the WebSocket protocol",
-            _RFC,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.UNSUPPORTED_DATA,
-            "Unsupported Data",
-            "CLOSE_UNSUPPORTED",
-            "unsupported data: a message type the endpoint cannot accept",
-            _RFC,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.NO_STATUS_RCVD,
-            "No Status Rcvd",
-            "CLOSE_NO_STATUS",
-            "no status received: the close frame carried no code",
-            _RFC,
-            Sender.NOBODY,
-            True,
-        ),
-        CodeInfo(
-            CloseCode.ABNORMAL_CLOSURE,
-            "Abnormal Closure",
-            "CLOSE_ABNORMAL",
-            "abnormal closure: the connection ended without a close frame",
-            _RFC,
-            Sender.NOBODY,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.INVALID_FRAME_PAYLOAD_DATA,
-            "Invalid frame payload data",
-            None,
-            "invalid payload data: e.g. a text message that is not UTF-8",
-            _RFC,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.POLICY_VIOLATION,
-            "Policy Violation",
-            None,
-            "policy violation: a message broke the endpoint's policy",
-            _RFC,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.MESSAGE_TOO_BIG,
-            "Message Too Big",
-            "CLOSE_TOO_LARGE",
-            "message too big: a message was too large to process",
-            _RFC,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.MANDATORY_EXTENSION,
-            "Mandatory Ext.",
-            None,
-            "mandatory extension: the server did not negotiate an extension the client requires",
-            _RFC,
-            Sender.CLIENT,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.INTERNAL_ERROR,
-            "Internal Error",
-            None,
-            "internal error: an unexpected condition stopped the endpoint",
-            _RFC,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.SERVICE_RESTART,
-            "Service Restart",
-            None,
-            "service restart: the server is restarting, reconnect later",
-            _IANA,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.TRY_AGAIN_LATER,
-            "Try Again Later",
-            None,
-            "try again later: a temporary condition, such as overload",
-            _IANA,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.BAD_GATEWAY,
-            "Bad Gateway",
-            None,
-            "bad gateway: a gateway or proxy got an invalid upstream response",
-            _IANA,
-            Sender.EITHER,
-            False,
-        ),
-        CodeInfo(
-            CloseCode.TLS_HANDSHAKE,
-            "TLS handshake",
-            None,
-            "TLS handshake failure: the certificate could not be verified, for example",
-            _RFC,
-            Sender.NOBODY,
-            False,
-        ),
-    )
-}
+# The registry, one row per code: the IANA name, MDN's constant, a short
+# label (describe_code's), what it means, and where it is defined.  Who may
+# send it and whether it is a normal ending are stated once, below the
+# table, as the exceptions they are.
+_TABLE = (
+    (CloseCode.NORMAL_CLOSURE, "Normal Closure", "CLOSE_NORMAL",
+     "normal closure", "the purpose of the connection is fulfilled", _RFC),
+    (CloseCode.GOING_AWAY, "Going Away", "CLOSE_GOING_AWAY",
+     "going away", "a server shutting down or a page being left", _RFC),
+    (CloseCode.PROTOCOL_ERROR, "Protocol error", "CLOSE_PROTOCOL_ERROR",
+     "protocol error", "the peer broke the WebSocket protocol", _RFC),
+    (CloseCode.UNSUPPORTED_DATA, "Unsupported Data", "CLOSE_UNSUPPORTED",
+     "unsupported data", "a message type the endpoint cannot accept", _RFC),
+    (CloseCode.NO_STATUS_RCVD, "No Status Rcvd", "CLOSE_NO_STATUS",
+     "no status received", "the close frame carried no code", _RFC),
+    (CloseCode.ABNORMAL_CLOSURE, "Abnormal Closure", "CLOSE_ABNORMAL",
+     "abnormal closure", "the connection ended without a close frame", _RFC),
+    (CloseCode.INVALID_FRAME_PAYLOAD_DATA, "Invalid frame payload data", None,
+     "invalid payload data", "e.g. a text message that is not UTF-8", _RFC),
+    (CloseCode.POLICY_VIOLATION, "Policy Violation", None,
+     "policy violation", "a message broke the endpoint's policy", _RFC),
+    (CloseCode.MESSAGE_TOO_BIG, "Message Too Big", "CLOSE_TOO_LARGE",
+     "message too big", "a message was too large to process", _RFC),
+    (CloseCode.MANDATORY_EXTENSION, "Mandatory Ext.", None,
+     "mandatory extension",
+     "the server did not negotiate an extension the client requires", _RFC),
+    (CloseCode.INTERNAL_ERROR, "Internal Error", None,
+     "internal error", "an unexpected condition stopped the endpoint", _RFC),
+    (CloseCode.SERVICE_RESTART, "Service Restart", None,
+     "service restart", "the server is restarting, reconnect later", _IANA),
+    (CloseCode.TRY_AGAIN_LATER, "Try Again Later", None,
+     "try again later", "a temporary condition, such as overload", _IANA),
+    (CloseCode.BAD_GATEWAY, "Bad Gateway", None,
+     "bad gateway", "a gateway or proxy got an invalid upstream response", _IANA),
+    (CloseCode.TLS_HANDSHAKE, "TLS handshake", None,
+     "TLS handshake failure", "the certificate could not be verified, for example", _RFC),
+)  # fmt: skip
 
 #: Codes that name a local condition and must never appear on the wire
 #: (RFC 6455 §7.4.1: 1005, 1006 and 1015 "MUST NOT be set as a status code").
+#:
+#: :meta hide-value:
 PROTOCOL_ONLY_CODES: frozenset[int] = frozenset(
     {CloseCode.NO_STATUS_RCVD, CloseCode.ABNORMAL_CLOSURE, CloseCode.TLS_HANDSHAKE}
 )
+# Only a client sends 1010: the server did not agree to what it needs (§7.4.1).
+_CLIENT_ONLY = frozenset({CloseCode.MANDATORY_EXTENSION})
+# Endings that are not errors: 1005 counts, as a bare ws.close() sends no code.
+_NORMAL = frozenset({CloseCode.NORMAL_CLOSURE, CloseCode.GOING_AWAY, CloseCode.NO_STATUS_RCVD})
+
+
+def _sender(code: CloseCode) -> Sender:
+    if code in PROTOCOL_ONLY_CODES:
+        return Sender.NOBODY
+    return Sender.CLIENT if code in _CLIENT_ONLY else Sender.EITHER
+
+
+_REGISTRY: dict[int, CodeInfo] = {
+    code: CodeInfo(
+        code, iana, mdn, f"{label}: {meaning}", reference, _sender(code), code in _NORMAL
+    )
+    for code, iana, mdn, label, meaning, reference in _TABLE
+}
+# describe_code's short form of each registered code.
+_LABELS = {row[0]: row[3] for row in _TABLE}
 
 #: The registered codes an endpoint may send: 1000-1003 and 1007-1014.
+#:
+#: :meta hide-value:
 SENDABLE_PROTOCOL_CODES: frozenset[int] = frozenset(
     code for code in _REGISTRY if code not in PROTOCOL_ONLY_CODES
 )
@@ -291,22 +231,28 @@ MAX_CODE = 65535  # the field is two bytes (RFC 6455 §5.5.1)
 MAX_PAYLOAD_BYTES = 125
 #: What is left for the reason after the 2-byte status code.
 MAX_REASON_BYTES = MAX_PAYLOAD_BYTES - 2
+#: Every code the strict rules let on the wire: :data:`SENDABLE_PROTOCOL_CODES`
+#: and 3000-4999 (RFC 6455 §7.4).  The one list :func:`is_sendable`, the
+#: parser and the serializer all use.
+#:
+#: :meta hide-value:
+SENDABLE_CODES: frozenset[int] = SENDABLE_PROTOCOL_CODES | frozenset(
+    range(MIN_LIBRARY_CODE, MAX_PRIVATE_CODE + 1)
+)
+#: A masking key is 4 bytes (RFC 6455 §5.3).
+MASK_KEY_BYTES = 4
 # 1016-2999 are left to extensions (§7.4.2): only a CloseCodec that names
 # them accepts them.
 MIN_EXTENSION_CODE = 1016
-# What the default rules let on the wire, as the error messages say it.
-_SENDABLE_RANGES = "1000-1003, 1007-1014, 3000-4999"
 
 
-def _is_extension_code(code: int) -> bool:
-    return MIN_EXTENSION_CODE <= code <= MAX_PROTOCOL_CODE
+def is_extension_code(code: int) -> bool:
+    """``True`` for 1016-2999, the codes RFC 6455 §7.4.2 leaves to extensions.
 
-
-def _check_code(code: object) -> int:
-    # bool is an int subclass, but True is never meant as close code 1.
-    if type(code) is bool or not isinstance(code, int):
-        raise TypeError(f"close code must be an int, not {type(code).__name__}")
-    return code
+    None may be sent or received unless the connection negotiated an
+    extension that defines it: see :class:`closeframe.CloseCodec`.
+    """
+    return MIN_EXTENSION_CODE <= check_code(code) <= MAX_PROTOCOL_CODE
 
 
 def code_range(code: int) -> CodeRange:
@@ -315,7 +261,7 @@ def code_range(code: int) -> CodeRange:
     >>> code_range(1000), code_range(1004), code_range(4001)
     (<CodeRange.REGISTERED: ...>, <CodeRange.RESERVED: ...>, <CodeRange.PRIVATE: ...>)
     """
-    _check_code(code)
+    check_code(code)
     if not 0 <= code <= MAX_CODE:
         raise ValueError(f"close code must be in 0-65535, got {code}")
     if code < MIN_PROTOCOL_CODE:
@@ -333,12 +279,12 @@ def code_range(code: int) -> CodeRange:
 
 def code_info(code: int) -> CodeInfo | None:
     """The registry entry for a registered code, ``None`` for any other."""
-    return _REGISTRY.get(_check_code(code))
+    return _REGISTRY.get(check_code(code))
 
 
 def is_protocol_only(code: int) -> bool:
     """``True`` for 1005, 1006 and 1015: local conditions, never on the wire."""
-    return _check_code(code) in PROTOCOL_ONLY_CODES
+    return check_code(code) in PROTOCOL_ONLY_CODES
 
 
 def is_sendable(code: int) -> bool:
@@ -347,8 +293,7 @@ def is_sendable(code: int) -> bool:
     That is 1000-1003, 1007-1014 and 3000-4999 (RFC 6455 §7.4).  Codes in
     1016-2999 belong to extensions; see :class:`closeframe.CloseCodec`.
     """
-    _check_code(code)
-    return code in SENDABLE_PROTOCOL_CODES or MIN_LIBRARY_CODE <= code <= MAX_PRIVATE_CODE
+    return check_code(code) in SENDABLE_CODES
 
 
 def is_script_allowed(code: int) -> bool:
@@ -356,7 +301,7 @@ def is_script_allowed(code: int) -> bool:
 
     Only 1000 and 3000-4999 (WHATWG WebSockets, the ``close()`` method).
     """
-    _check_code(code)
+    check_code(code)
     return code == CloseCode.NORMAL_CLOSURE or MIN_LIBRARY_CODE <= code <= MAX_PRIVATE_CODE
 
 
@@ -380,15 +325,5 @@ def describe_code(code: int) -> str:
     """
     info = code_info(code)
     if info is not None:
-        return f"{code} {info.code.name} ({info.description.split(':')[0]})"
-    kind = code_range(code)
-    return f"{code} ({_RANGE_LABELS[kind]})"
-
-
-_RANGE_LABELS = {
-    CodeRange.UNUSED: "not used",
-    CodeRange.RESERVED: "reserved, unassigned",
-    CodeRange.LIBRARY: "library/framework code",
-    CodeRange.PRIVATE: "private use",
-    CodeRange.OUT_OF_RANGE: "out of range",
-}
+        return f"{code} {info.code.name} ({_LABELS[info.code]})"
+    return f"{code} ({code_range(code).label})"

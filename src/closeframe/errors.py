@@ -1,13 +1,18 @@
-"""Every error closeframe raises.
+r"""Every error closeframe raises.
 
-Three families, each a :class:`ValueError`:
+All derive from :class:`Error`, so ``except closeframe.Error`` catches
+anything the codec refuses.  Four families: three :class:`ValueError`\ s,
+
 
 - :class:`CloseFrameError`: what the parser raises for bytes from the wire.
   ``.close_code`` is the code to fail the connection with (1002 or 1007).
 - :class:`CloseValueError`: a close the caller asked to send that the wire
   rules forbid (serializing, building frames).
 - :class:`ApplicationCloseError`: what a browser's ``WebSocket.close()``
-  would refuse; ``.dom_exception`` names the DOMException it would throw.
+  would refuse; ``.dom_exception`` names the DOMException it would throw;
+
+and :class:`ClosingHandshakeError`, a :class:`RuntimeError`: a step the
+closing handshake's state does not allow (a bug in the caller).
 
 Wrong types (a ``str`` payload, a ``float`` code) are :class:`TypeError`.
 
@@ -24,11 +29,18 @@ that matters to fuzzers that raise millions.
 from __future__ import annotations
 
 from .codes import (
-    _SENDABLE_RANGES,
+    MASK_KEY_BYTES,
     MAX_PAYLOAD_BYTES,
+    MAX_PRIVATE_CODE,
+    MAX_PROTOCOL_CODE,
     MAX_REASON_BYTES,
-    _is_extension_code,
+    MIN_EXTENSION_CODE,
+    MIN_LIBRARY_CODE,
+    PROTOCOL_ONLY_CODES,
+    SENDABLE_PROTOCOL_CODES,
+    CloseCode,
     describe_code,
+    is_extension_code,
 )
 
 # typing costs ~4 ms to import (see codes.py): the constructor signatures
@@ -42,6 +54,7 @@ __all__ = [
     "CloseValueError",
     "ClosingHandshakeError",
     "ControlFrameTooLongError",
+    "Error",
     "FragmentedControlFrameError",
     "IncompleteFrameError",
     "InvalidAccessError",
@@ -62,14 +75,43 @@ __all__ = [
     "UnsendableCodeError",
 ]
 
-_PROTOCOL_ERROR = 1002  # RFC 6455 §7.4.1
-_INVALID_DATA = 1007  # RFC 6455 §8.1: invalid UTF-8 fails with 1007
+# The codes a connection fails with (plain ints: str() of an IntEnum member
+# differs between Python versions).
+_PROTOCOL_ERROR = int(CloseCode.PROTOCOL_ERROR)  # RFC 6455 §7.4.1
+_INVALID_DATA = int(CloseCode.INVALID_FRAME_PAYLOAD_DATA)  # §8.1: invalid UTF-8
+
+
+def _spans(codes: frozenset[int]) -> list[str]:
+    """Sorted codes as runs: {1000, 1001, 1002, 1007} -> ["1000-1002", "1007"]."""
+    runs: list[list[int]] = []
+    for code in sorted(codes):
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return [f"{first}-{last}" if first != last else f"{first}" for first, last in runs]
+
+
+# What the strict rules let on the wire, as the messages say it, derived
+# from the codes themselves: "1000-1003, 1007-1014, 3000-4999".
+_SENDABLE = ", ".join([*_spans(SENDABLE_PROTOCOL_CODES), f"{MIN_LIBRARY_CODE}-{MAX_PRIVATE_CODE}"])
+_EXTENSIONS = f"{MIN_EXTENSION_CODE}-{MAX_PROTOCOL_CODE}"
+# The codes a script may pass to WebSocket.close(): is_script_allowed's rule.
+_SCRIPT_CODES = f"{int(CloseCode.NORMAL_CLOSURE)} nor in {MIN_LIBRARY_CODE}-{MAX_PRIVATE_CODE}"
 
 _TRUNCATE_HINT = "(pass truncate=True to cut it at a code point)"
 _NOT_ON_THE_WIRE = "is not valid on the wire"
 
 
-class CloseFrameError(ValueError):
+class Error(Exception):
+    """The base of every error closeframe raises on purpose.
+
+    Wrong argument types are :class:`TypeError` instead, as in the standard
+    library: they are bugs in the calling code, not values to refuse.
+    """
+
+
+class CloseFrameError(Error, ValueError):
     """A received close payload or frame breaks RFC 6455.
 
     ``close_code`` is the code to fail the connection with: 1002 (protocol
@@ -134,12 +176,14 @@ class InvalidCodeError(CloseFrameError):
 
     def __str__(self) -> str:
         code = self.code
-        if _is_extension_code(code):
+        if is_extension_code(code):
             # A CloseCodec with extension codes accepts some of these: the
             # plain list of allowed codes would not be the whole truth.
-            rule = "1016-2999 are for extensions, allowed only by a CloseCodec that names them"
+            rule = (
+                f"{_EXTENSIONS} are for extensions, allowed only by a CloseCodec that names them"
+            )
         else:
-            rule = f"allowed: {_SENDABLE_RANGES}"
+            rule = f"allowed: {_SENDABLE}"
         return f"close code {describe_code(code)} {_NOT_ON_THE_WIRE}; {rule}"
 
     @property
@@ -196,7 +240,7 @@ class InvalidReasonError(CloseFrameError):
         return detail
 
 
-class CloseValueError(ValueError):
+class CloseValueError(Error, ValueError):
     """A close the caller asked for that the wire rules forbid."""
 
 
@@ -211,7 +255,7 @@ class InvalidMaskKeyError(CloseValueError):
         def __init__(self, length: int) -> None: ...
 
     def __str__(self) -> str:
-        return f"a masking key is 4 bytes, got {self.length}"
+        return f"a masking key is {MASK_KEY_BYTES} bytes, got {self.length}"
 
     @property
     def length(self) -> int:
@@ -229,6 +273,19 @@ class UnsendableCodeError(CloseValueError):
     if TYPE_CHECKING:
 
         def __init__(self, code: int, detail: str) -> None: ...
+
+    @classmethod
+    def for_code(cls, code: int) -> UnsendableCodeError:
+        """The error for *code*, a code the strict rules do not let on the wire, saying why."""
+        if code in PROTOCOL_ONLY_CODES:
+            detail = "it names a local condition and must never appear on the wire"
+            if code == CloseCode.NO_STATUS_RCVD:
+                detail += " (1005 with no reason serializes as an empty payload)"
+        elif is_extension_code(code):
+            detail = "it is reserved for extensions; build a CloseCodec(extension_codes=...)"
+        else:
+            detail = f"allowed: {_SENDABLE}"
+        return cls(code, detail)
 
     def __str__(self) -> str:
         return f"close code {self.code} cannot be sent: {self.detail}"
@@ -320,7 +377,7 @@ class UnencodableReasonError(CloseValueError):
         return position
 
 
-class ApplicationCloseError(ValueError):
+class ApplicationCloseError(Error, ValueError):
     """A ``WebSocket.close(code, reason)`` call a browser would refuse."""
 
     #: The DOMException name a browser throws for this error.
@@ -341,8 +398,8 @@ class InvalidAccessError(ApplicationCloseError):
 
     def __str__(self) -> str:
         return (
-            f"{self.dom_exception}: close code {self.code} is neither 1000"
-            " nor in 3000-4999, the codes a script may send"
+            f"{self.dom_exception}: close code {self.code} is neither {_SCRIPT_CODES},"
+            " the codes a script may send"
         )
 
     @property
@@ -519,7 +576,7 @@ class TrailingBytesError(InvalidFrameError):
         return extra
 
 
-class ClosingHandshakeError(RuntimeError):
+class ClosingHandshakeError(Error, RuntimeError):
     """A step the closing handshake's state does not allow.
 
     For example, a second close requested after one was sent, or anything

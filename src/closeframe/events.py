@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from operator import itemgetter
 
-from ._record import Record
-from .codes import MAX_CODE, CloseCode, _check_code, describe_code
-from .payload import _MEMBERS, Buffer, Close, _new_tuple, parse_close_payload
+from ._record import MEMBERS, Record, new_record
+from ._util import check_bool, check_reason
+from .codes import CloseCode, code_range, describe_code
+from .payload import Buffer, Close, parse_close_payload
 
 __all__ = ["CloseEvent"]
 
@@ -60,25 +61,19 @@ class CloseEvent(Record, tuple[int, str, bool]):
         wasClean = property(itemgetter(2), doc="The DOM spelling of ``was_clean``.")  # noqa: N815
 
     def __new__(cls, code: int = 0, reason: str = "", was_clean: bool = False) -> CloseEvent:
-        _check_code(code)
-        # CloseEventInit.code is an unsigned short.
-        if not 0 <= code <= MAX_CODE:
-            raise ValueError(f"close code must be in 0-65535, got {code}")
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
-        if type(was_clean) is not bool:
-            raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
-        return _new_tuple(cls, (_MEMBERS.get(code, code), reason, was_clean))
+        code_range(code)  # CloseEventInit.code is an unsigned short: 0-65535
+        reason = check_reason(reason)
+        check_bool("was_clean", was_clean)
+        return new_record(cls, (MEMBERS.get(code, code), reason, was_clean))
 
     @classmethod
     def from_close(cls, close: Close, *, was_clean: bool) -> CloseEvent:
         """The event for a received close frame, already parsed."""
         if type(close) is not Close:
             raise TypeError(f"expected a Close, not {type(close).__name__}")
-        if type(was_clean) is not bool:
-            raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
+        check_bool("was_clean", was_clean)
         # A Close is valid by construction: no need to check it again.
-        return _new_tuple(cls, (close[0], close[1], was_clean))
+        return new_record(cls, (close[0], close[1], was_clean))
 
     @classmethod
     def from_payload(cls, data: Buffer, *, was_clean: bool) -> CloseEvent:
@@ -89,10 +84,8 @@ class CloseEvent(Record, tuple[int, str, bool]):
         :meth:`abnormal` instead.
         """
         close = parse_close_payload(data)
-        if was_clean is True or was_clean is False:
-            # parse_close_payload built a valid Close: skip the checks.
-            return _new_tuple(cls, (close[0], close[1], was_clean))
-        raise TypeError(f"was_clean must be a bool, not {type(was_clean).__name__}")
+        # parse_close_payload built a valid Close: only the flag to check.
+        return new_record(cls, (close[0], close[1], check_bool("was_clean", was_clean)))
 
     @classmethod
     def abnormal(cls) -> CloseEvent:

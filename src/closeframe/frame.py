@@ -8,7 +8,9 @@ and are never fragmented (§5.5).
 
 from __future__ import annotations
 
-from . import payload as payload_module
+from ._impl import load_speedups
+from ._util import bytes_view, read_mask_key
+from .codes import MASK_KEY_BYTES
 from .errors import (
     ControlFrameTooLongError,
     FragmentedControlFrameError,
@@ -20,10 +22,10 @@ from .errors import (
     TrailingBytesError,
 )
 from .payload import (
+    IMPLEMENTATION,
     MAX_PAYLOAD_BYTES,
     Buffer,
     Close,
-    _view,
     parse_close_payload,
     serialize_close_payload,
 )
@@ -48,7 +50,6 @@ _RSV = 0x70
 _OPCODE = 0x0F
 _MASK = 0x80
 _LENGTH = 0x7F
-_MASK_KEY_BYTES = 4
 
 
 def mask_payload(payload: bytes, mask_key: bytes) -> bytes:
@@ -57,7 +58,7 @@ def mask_payload(payload: bytes, mask_key: bytes) -> bytes:
     >>> mask_payload(mask_payload(b"\\x03\\xe8bye", b"abcd"), b"abcd")
     b'\\x03\\xe8bye'
     """
-    if len(mask_key) != _MASK_KEY_BYTES:
+    if len(mask_key) != MASK_KEY_BYTES:
         raise InvalidMaskKeyError(len(mask_key))
     length = len(payload)
     # One XOR of two big integers instead of a Python loop over the bytes:
@@ -71,7 +72,7 @@ def encode_close_frame(
     code: int | Close | None = None,
     reason: str = "",
     *,
-    mask_key: bytes | bytearray | None = None,
+    mask_key: Buffer | None = None,
     truncate: bool = False,
 ) -> bytes:
     """A complete close frame: FIN set, opcode 0x8, 7-bit length.
@@ -92,14 +93,18 @@ def encode_close_frame(
         if reason:
             raise TypeError("pass either a Close or a code and reason, not both")
         code, reason = code
-    payload = serialize_close_payload(code, reason, truncate=truncate)
+    return frame_payload(serialize_close_payload(code, reason, truncate=truncate), mask_key)
+
+
+def frame_payload(payload: bytes, mask_key: Buffer | None = None) -> bytes:
+    """The close frame around *payload*, which :func:`serialize_close_payload` made.
+
+    Internal (not in ``__all__``): encode_close_frame's framing, and the
+    closing handshake's, which has the payload already.
+    """
     if mask_key is None:
         return bytes((_FIN | CLOSE_OPCODE, len(payload))) + payload
-    if not isinstance(mask_key, bytes | bytearray):
-        raise TypeError(f"mask_key must be bytes, not {type(mask_key).__name__}")
-    # One copy of a bytearray key: the key sent and the key applied must be
-    # the same bytes, even if the caller's array changes meanwhile.
-    key = bytes(mask_key)
+    key = read_mask_key(mask_key)  # once: the key sent is the key applied
     header = bytes((_FIN | CLOSE_OPCODE, _MASK | len(payload)))
     return header + key + mask_payload(payload, key)
 
@@ -125,7 +130,7 @@ def _frame_size(header: bytes, masked: bool | None) -> tuple[int, int]:
 
 
 # The longest close frame: header, masking key, 125-byte payload.
-_MAX_FRAME_BYTES = 2 + _MASK_KEY_BYTES + MAX_PAYLOAD_BYTES
+_MAX_FRAME_BYTES = 2 + MASK_KEY_BYTES + MAX_PAYLOAD_BYTES
 
 
 def _prefix(data: Buffer) -> tuple[bytes, int]:
@@ -139,7 +144,7 @@ def _prefix(data: Buffer) -> tuple[bytes, int]:
     """
     if type(data) is bytes:
         return data, len(data)
-    with _view(data, "frame") as view:
+    with bytes_view(data, "frame") as view:
         size = view.nbytes
         if size <= _MAX_FRAME_BYTES:
             return view.tobytes(), size  # any layout, zero-size items included
@@ -248,9 +253,11 @@ _python_decode, _python_read, _python_encode = (
     read_close_frame,
     encode_close_frame,
 )
-# The compiled accelerator, when it runs (closeframe._impl; see payload.py).
+# The compiled accelerator, when the payload codec runs it (IMPLEMENTATION):
+# the compiled frame types take only compiled payload functions.
+_speedups = load_speedups() if IMPLEMENTATION == "c" else None
 decode_close_frame, read_close_frame, encode_close_frame = (
-    _compiled(payload_module._speedups, parse_close_payload, serialize_close_payload)
-    if payload_module._speedups is not None
+    _compiled(_speedups, parse_close_payload, serialize_close_payload)
+    if _speedups is not None
     else (_python_decode, _python_read, _python_encode)
 )

@@ -14,14 +14,15 @@ import os
 from collections import namedtuple
 from collections.abc import Callable
 
+from ._util import read_mask_key
+from .codes import MASK_KEY_BYTES
 from .errors import CloseFrameError, ClosingHandshakeError, InvalidMaskKeyError
 from .events import CloseEvent
-from .frame import decode_close_frame, encode_close_frame
+from .frame import decode_close_frame, frame_payload
 from .payload import Buffer, Close, parse_close_payload, serialize_close_payload
 
 __all__ = ["ClosingHandshake", "ConnectionState", "Outgoing", "Received", "Role"]
 
-_MASK_KEY_BYTES = 4  # RFC 6455 §5.3
 
 # typing costs ~4 ms to import, a third of this package's import budget
 # (benchmarks/): the names it offers are needed by type checkers only.
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 def _random_mask_key() -> bytes:
     # RFC 6455 §5.3: "derived from a strong source of entropy"; a named
     # function, so the signature reads as one in the docs.
-    return os.urandom(_MASK_KEY_BYTES)
+    return os.urandom(MASK_KEY_BYTES)
 
 
 class Role(enum.Enum):
@@ -116,7 +117,7 @@ class ClosingHandshake:
         self,
         role: Role,
         *,
-        mask_key: Callable[[], bytes | bytearray] = _random_mask_key,
+        mask_key: Callable[[], Buffer] = _random_mask_key,
     ) -> None:
         if not isinstance(role, Role):
             raise TypeError(f"role must be a Role, not {type(role).__name__}")
@@ -179,19 +180,24 @@ class ClosingHandshake:
             and self.close_received is not None
         )
 
-    def _outgoing(self, close: Close) -> Outgoing:
-        """The close to send; callers record it only after this returns."""
-        payload = serialize_close_payload(*close)
-        mask_key = self._next_mask_key() if self.role is Role.CLIENT else None
-        return Outgoing(close, payload, encode_close_frame(close, mask_key=mask_key))
+    def _outgoing(self, close: Close, payload: bytes) -> Outgoing:
+        """The close to send, *payload* being *close* serialized once, by the caller.
 
-    def _next_mask_key(self) -> bytes | bytearray:
-        key = self._mask_key()
+        Callers record it only after this returns: a failing mask_key()
+        leaves the state unchanged.
+        """
+        mask_key = self._next_mask_key() if self.role is Role.CLIENT else None
+        return Outgoing(close, payload, frame_payload(payload, mask_key))
+
+    def _next_mask_key(self) -> bytes:
+        made = self._mask_key()
         # None would make encode_close_frame send the frame unmasked, which a
         # client must never do (§5.1): check here rather than rely on it.
-        if not isinstance(key, bytes | bytearray):
-            raise TypeError(f"mask_key() must return 4 bytes, not {type(key).__name__}")
-        if len(key) != _MASK_KEY_BYTES:
+        try:
+            key = read_mask_key(made)
+        except TypeError:
+            raise TypeError(f"mask_key() must return 4 bytes, not {type(made).__name__}") from None
+        if len(key) != MASK_KEY_BYTES:
             raise InvalidMaskKeyError(len(key))
         return key
 
@@ -214,7 +220,8 @@ class ClosingHandshake:
                 f"a close was already sent ({self.close_sent}); only one may be sent"
             )
         payload = serialize_close_payload(code, reason, truncate=truncate)
-        outgoing = self._outgoing(parse_close_payload(payload))
+        # Parsed back: the Close the payload stands for (None -> 1005, ...).
+        outgoing = self._outgoing(parse_close_payload(payload), payload)
         self.close_sent = outgoing.close
         return outgoing
 
@@ -227,35 +234,33 @@ class ClosingHandshake:
         connection with the error's ``close_code`` (1002 or 1007), and the
         application will see 1006, as browsers report it.
         """
-        self._check_open_transport()
-        if self.discard_incoming:
-            return Received(None, None, discarded=True)
-        try:
-            close = parse_close_payload(payload)
-        except CloseFrameError as exc:
-            return self._fail(exc.close_code, exc)
-        return self._received(close)
-
-    def _received(self, close: Close) -> Received:
-        reply = None if self.close_sent is not None else self._outgoing(close)
-        self.close_received = close
-        if reply is not None:
-            self.close_sent = reply.close
-        return Received(close, reply)
+        return self._receive(parse_close_payload, payload)
 
     def receive_close_frame(self, frame: Buffer) -> Received:
         """Like :meth:`receive_close`, for a whole frame (header and mask).
 
         A server expects masked frames and a client unmasked ones (§5.1).
         """
+        return self._receive(self._decode_frame, frame)
+
+    def _decode_frame(self, frame: Buffer) -> Close:
+        return decode_close_frame(frame, masked=self.role is Role.SERVER)
+
+    def _receive(self, read: Callable[[Buffer], Close], data: Buffer) -> Received:
+        """receive_close and receive_close_frame: *read* turns *data* into a Close."""
         self._check_open_transport()
         if self.discard_incoming:
             return Received(None, None, discarded=True)
         try:
-            close = decode_close_frame(frame, masked=self.role is Role.SERVER)
+            close = read(data)
         except CloseFrameError as exc:
-            return self._fail(exc.close_code, exc)
-        return self._received(close)
+            return self._fail(Close(exc.close_code), exc)
+        reply = None
+        if self.close_sent is None:  # echo it (§5.5.1)
+            reply = self._outgoing(close, serialize_close_payload(*close))
+            self.close_sent = reply.close
+        self.close_received = close
+        return Received(close, reply)
 
     def fail(self, code: int = 1002, reason: str = "") -> Outgoing | None:
         """Fail the connection (§7.1.7), e.g. 1007 for a text message that is not UTF-8.
@@ -274,12 +279,17 @@ class ClosingHandshake:
         payload = serialize_close_payload(code, reason)
         if self.close_sent is not None and self.close_received is not None:
             return None
-        return self._fail(parse_close_payload(payload), None).reply
+        return self._fail(parse_close_payload(payload), None, payload).reply
 
-    def _fail(self, close: int | Close, error: CloseFrameError | None) -> Received:
+    def _fail(
+        self, close: Close, error: CloseFrameError | None, payload: bytes | None = None
+    ) -> Received:
+        """Fail the connection with *close* (*payload*: it serialized, if at hand)."""
         reply = None
         if self.close_sent is None:
-            reply = self._outgoing(close if isinstance(close, Close) else Close(close))
+            if payload is None:
+                payload = serialize_close_payload(*close)
+            reply = self._outgoing(close, payload)
             self.close_sent = reply.close
         self.failed = True
         if self.error is None:

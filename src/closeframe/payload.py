@@ -15,22 +15,18 @@ from itertools import repeat
 from operator import itemgetter
 
 from ._impl import load_speedups
-from ._record import Record
+from ._record import MEMBERS, Record, new_record
+from ._util import bytes_view, check_bool, check_code, check_reason
 from .codes import (
-    _SENDABLE_RANGES,
     MAX_CODE,
     MAX_PAYLOAD_BYTES,
-    MAX_PRIVATE_CODE,
     MAX_REASON_BYTES,
-    MIN_LIBRARY_CODE,
     PROTOCOL_ONLY_CODES,
-    SENDABLE_PROTOCOL_CODES,
+    SENDABLE_CODES,
     CloseCode,
-    CodeRange,
-    _check_code,
-    _is_extension_code,
     code_range,
     describe_code,
+    is_extension_code,
 )
 from .errors import (
     InvalidCodeError,
@@ -80,12 +76,9 @@ _speedups = load_speedups()
 #: ``"c"`` when the compiled accelerator runs, ``"python"`` otherwise
 #: (not built, or disabled with ``CLOSEFRAME_NO_EXTENSIONS=1``).  Both give
 #: identical results, errors included.
+#:
+#: :meta hide-value:
 IMPLEMENTATION = "python" if _speedups is None else "c"
-_new_tuple = tuple.__new__
-# Registered codes come back as CloseCode members, everything else as int.
-_MEMBERS: dict[int, int] = {int(member): member for member in CloseCode}
-# Every code the strict rules let on the wire (RFC 6455 §7.4).
-SENDABLE_CODES = SENDABLE_PROTOCOL_CODES | frozenset(range(MIN_LIBRARY_CODE, MAX_PRIVATE_CODE + 1))
 
 
 class Close(Record, tuple[int, str]):
@@ -119,13 +112,10 @@ class Close(Record, tuple[int, str]):
         reason = property(itemgetter(1), doc="The reason, possibly empty.")
 
     def __new__(cls, code: int, reason: str = "") -> Close:
-        _check_code(code)
-        if not 0 <= code <= MAX_CODE:
-            raise ValueError(f"close code must be in 0-65535, got {code}")
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+        code_range(code)  # an int in 0-65535
+        reason = check_reason(reason)
         _encode_reason(reason, truncate=False)
-        return _new_tuple(cls, (_MEMBERS.get(code, code), reason))
+        return new_record(cls, (MEMBERS.get(code, code), reason))
 
     def __repr__(self) -> str:
         return f"Close(code={self[0]!r}, reason={self[1]!r})"
@@ -174,36 +164,9 @@ def _truncated(reason: str) -> str:
     return encoded[:end].decode("utf-8", "surrogatepass")
 
 
-def _view(data: object, what: str) -> memoryview:
-    """A view of any bytes-like *data*, or a TypeError that says what was expected.
-
-    Shared by the payload and frame codecs (and the browser policy), so that
-    every entry point refuses a wrong type with the same words.
-    """
-    if isinstance(data, str):
-        raise TypeError(
-            f"close {what} must be bytes-like, not str (use bytes.fromhex() for a hex string)"
-        )
-    try:
-        return memoryview(data)  # type: ignore[arg-type]
-    except TypeError:
-        raise TypeError(
-            f"close {what} must be bytes, bytearray or memoryview, not {type(data).__name__}"
-        ) from None
-    except (ValueError, BufferError) as exc:
-        # It has the buffer protocol but no bytes to give now: a released
-        # memoryview, a closed mmap, an exporter that refuses.  Not a frame
-        # from the peer, so not a CloseFrameError: the caller passed a dead
-        # object, which is a type of argument the codec cannot read.
-        raise TypeError(
-            f"close {what} must be a readable bytes-like object;"
-            f" this {type(data).__name__} has no bytes to read ({exc})"
-        ) from None
-
-
 def _as_bytes(data: object) -> bytes:
     """The slow path for anything but ``bytes``: copy at most 125 bytes."""
-    with _view(data, "payload") as view:
+    with bytes_view(data, "payload") as view:
         # Checked before copying, so a huge buffer is rejected without a copy.
         if view.nbytes > MAX_PAYLOAD_BYTES:
             raise PayloadTooLongError(view.nbytes)
@@ -242,30 +205,41 @@ class CloseCodec:
     serialize: Serializer
 
     def __init__(self, *, extension_codes: Iterable[int] = ()) -> None:
+        if not isinstance(extension_codes, Iterable) or isinstance(extension_codes, str | bytes):
+            raise TypeError(
+                "extension_codes must be an iterable of codes (such as {2001}),"
+                f" not {type(extension_codes).__name__}"
+            )
         extra = frozenset(extension_codes)
         for code in extra:
-            if code_range(code) is not CodeRange.RESERVED or code == 1004:
+            if not is_extension_code(code):
                 raise ValueError(
                     f"extension codes must be unregistered codes in 1016-2999, got {code}"
                 )
         self.extension_codes = extra
         accepted = sorted(SENDABLE_CODES | extra)
-        self.parse = _make_parser(accepted)
-        self.serialize = _make_serializer(accepted)
+        self.parse = make_parser(accepted)
+        self.serialize = make_serializer(accepted)
 
     def __repr__(self) -> str:
         return f"CloseCodec(extension_codes={sorted(self.extension_codes)})"
 
 
-def _make_parser(
+def make_parser(
     accepted: list[int], speedups: ModuleType | None = _speedups
 ) -> Callable[[Buffer], Close]:
+    """A parse_close_payload that accepts exactly the *accepted* codes.
+
+    Internal (not in ``__all__``): what :class:`CloseCodec` and the browser
+    policies (closeframe.browser) build their parsers with; *speedups* None
+    builds the pure-Python one (the tests compare the two).
+    """
     # These tables are built at import time, so they are part of its cost:
     # map() and zip() keep the per-code loops in C where they can.
-    members = list(map(_MEMBERS.get, accepted, accepted))
+    members = list(map(MEMBERS.get, accepted, accepted))
     # Every payload that is a bare code gets a prebuilt value (about 2,000,
     # bounded by the registry and the ranges): no allocation per call.
-    closes = list(map(_new_tuple, repeat(Close), zip(members, repeat(""))))
+    closes = list(map(new_record, repeat(Close), zip(members, repeat(""))))
     code_only = dict(zip(map(_pack_code, accepted), closes, strict=True))
     no_status = Close(CloseCode.NO_STATUS_RCVD)
     # code -> the value to put in Close.code, or None where the code is
@@ -316,7 +290,7 @@ def _make_parser(
                 position, detail = exc.start, exc.reason
             else:
                 # Checked above: skip Close.__new__'s validation.
-                return _new_tuple(Close, (code, reason))
+                return new_record(Close, (code, reason))
             # Raised here, not inside `except`: that would chain the decode
             # error as __context__, costing about 130 ns (benchmarks/) and
             # showing the caller a traceback from inside the codec.  (Keep
@@ -329,6 +303,9 @@ def _make_parser(
             raise TruncatedPayloadError(1)
         raise PayloadTooLongError(length)
 
+    # Named as the public function, not make_parser.<locals>...: TypeErrors
+    # and reprs show __qualname__.
+    parse_close_payload.__qualname__ = "parse_close_payload"
     if speedups is None:
         return parse_close_payload
     # The same tables, indexed by code for C, with the same shared values.
@@ -355,7 +332,8 @@ def _make_parser(
     )
 
 
-def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedups) -> Serializer:
+def make_serializer(accepted: list[int], speedups: ModuleType | None = _speedups) -> Serializer:
+    """A serialize_close_payload that sends exactly the *accepted* codes (see make_parser)."""
     # The packed 2-byte code for every code that may be sent.
     heads = dict(zip(accepted, map(_pack_code, accepted), strict=True))
 
@@ -385,7 +363,8 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
             except KeyError:
                 pass  # not sendable: the checked path says why
             else:
-                if type(reason) is str:
+                # truncate is checked even where it changes nothing.
+                if type(reason) is str and (truncate is False or truncate is True):
                     if not reason:
                         return head
                     # Over 123 characters is too long unencoded: never
@@ -401,20 +380,21 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
         return checked(code, reason, truncate)
 
     def checked(code: int | None, reason: str, truncate: bool) -> bytes:
-        if type(reason) is not str:
-            raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+        reason = check_reason(reason)
+        check_bool("truncate", truncate)
         if code is None:
             if reason:
                 raise ReasonWithoutCodeError()
             return b""
-        _check_code(code)
+        check_code(code)
         head = heads.get(code)
         if head is None:
             if code == CloseCode.NO_STATUS_RCVD and not reason:
                 return b""
-            raise _unsendable(code)
+            raise UnsendableCodeError.for_code(code)
         return head + _encode_reason(reason, truncate=truncate)
 
+    serialize_close_payload.__qualname__ = "serialize_close_payload"  # as for the parser
     if speedups is None:
         return serialize_close_payload
     heads_by_code: list[bytes | None] = [None] * (MAX_CODE + 1)
@@ -427,19 +407,6 @@ def _make_serializer(accepted: list[int], speedups: ModuleType | None = _speedup
         checked=checked,
         fallback=serialize_close_payload,
     )
-
-
-def _unsendable(code: int) -> UnsendableCodeError:
-    if code in PROTOCOL_ONLY_CODES:
-        detail = "it names a local condition and must never appear on the wire"
-        if code == CloseCode.NO_STATUS_RCVD:
-            detail += " (1005 with no reason serializes as an empty payload)"
-        return UnsendableCodeError(code, detail)
-    if _is_extension_code(code):
-        return UnsendableCodeError(
-            code, "it is reserved for extensions; build a CloseCodec(extension_codes=...)"
-        )
-    return UnsendableCodeError(code, f"allowed: {_SENDABLE_RANGES}")
 
 
 _DEFAULT = CloseCodec()

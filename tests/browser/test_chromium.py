@@ -30,6 +30,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import pytest
+from run import CHROMIUM_FLAGS  # the lab's flags: headless, nothing beyond loopback
 
 from closeframe import (
     ApplicationCloseError,
@@ -47,17 +48,6 @@ from closeframe.browser import BrowserOutcome, predict_browser_outcome, validate
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CLOSEFRAME_CHROMIUM", "/usr/bin/chromium")
-# Headless, and nothing that reaches beyond loopback (the machines have no network).
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 #: How long to wait for the server to finish a connection after the page saw it close.
 RECORD_TIMEOUT = 10.0
 
