@@ -9,7 +9,7 @@ export CLOSEFRAME_INTERPRETERS
 # Debian's unstable suite: python3.14 (with its headers and venv) and pypy3.
 ROOT="$CLOSEFRAME_INTERPRETERS/debian-sid"
 MIRROR="${CLOSEFRAME_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-ROOT_PACKAGES=ca-certificates,python3.14,python3.14-dev,python3.14-venv,pypy3,pypy3-dev,pypy3-venv,gcc,libc6-dev
+ROOT_PACKAGES=ca-certificates,python3.14,python3.14-dev,python3.14-venv,pypy3,pypy3-dev,pypy3-venv,gcc,g++,libc6-dev
 # Inside the root, apt must accept an archive whose Release file is older
 # than its Valid-Until (a mirror snapshot).
 APT_OPTS=(-q -y -o Acquire::Check-Valid-Until=false)
