@@ -714,6 +714,7 @@ COMMAND_LINES = {
     "encode": "encode a code and reason as a close payload or frame, in hex",
     "explain": "explain any close code 0-65535: range, meaning, sender",
     "codes": "list the registered close codes",
+    "probe": "test a live WebSocket server's close handling",
 }
 
 

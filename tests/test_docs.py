@@ -13,8 +13,9 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 DOC_PAGES = sorted(path.name for path in (ROOT / "docs").glob("*.rst"))
 # Pages that teach by example: each must keep at least this many.
 PAGES_WITH_EXAMPLES = ["codes.rst", "embedding.rst", "quickstart.rst", "rules.rst"]
-# Pages whose examples are shell sessions (``.. code-block:: console``).
-PAGES_WITH_SESSIONS = ["cli.rst"]
+# Pages whose examples are shell sessions (``.. code-block:: console``), and
+# how many each must keep at least.
+PAGES_WITH_SESSIONS = {"cli.rst": 20, "probe.rst": 7}
 
 
 @pytest.mark.parametrize(
@@ -94,7 +95,6 @@ def test_docs_shell_sessions(page: str, tmp_path: pathlib.Path) -> None:
     # interpreter's `-m closeframe`; stderr goes with stdout, as on a terminal.
     import os
     import shutil
-    import subprocess
     import sys
 
     import closeframe
@@ -103,7 +103,7 @@ def test_docs_shell_sessions(page: str, tmp_path: pathlib.Path) -> None:
     # The sessions are bash: without it they cannot be checked, which fails.
     assert bash is not None, "docs/cli.rst's sessions need bash on PATH"
     sessions = console_sessions((ROOT / "docs" / page).read_text(encoding="utf-8"))
-    assert len(sessions) >= 20
+    assert len(sessions) >= PAGES_WITH_SESSIONS[page]
     env = dict(
         os.environ, PYTHONIOENCODING="utf-8", COLUMNS="80", CLOSEFRAME_PYTHON=sys.executable
     )
@@ -111,13 +111,45 @@ def test_docs_shell_sessions(page: str, tmp_path: pathlib.Path) -> None:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     prelude = 'closeframe() { "$CLOSEFRAME_PYTHON" -m closeframe "$@"; }\n'
     checker = doctest.OutputChecker()
+    # The probe's sessions run against real servers and the tests'
+    # deliberately wrong one (tests/probe_servers.py), all on loopback.
+    import contextlib
+
+    import probe_servers
+
+    with contextlib.ExitStack() as stack:
+        for name, start in [
+            ("WEBSOCKETS_URL", probe_servers.websockets_server),
+            ("AIOHTTP_URL", probe_servers.aiohttp_server),
+            ("WSPROTO_URL", probe_servers.wsproto_server),
+            ("EXAMPLE_URL", probe_servers.example_server),
+            ("WRONG_URL", probe_servers.wrong_server),
+        ]:
+            env[name] = f"ws://127.0.0.1:{stack.enter_context(start())}"
+        env["WEBSOCKETS_URL"] += "/"
+        env["AIOHTTP_URL"] += "/"
+        env["WSPROTO_URL"] += "/"
+        run_sessions(bash, prelude, sessions, env=env, cwd=tmp_path, checker=checker)
+
+
+def run_sessions(
+    bash: str,
+    prelude: str,
+    sessions: list[tuple[str, str, int]],
+    *,
+    env: dict[str, str],
+    cwd: pathlib.Path,
+    checker: doctest.OutputChecker,
+) -> None:
+    import subprocess
+
     for command, expected, status in sessions:
         proc = subprocess.run(
             [bash, "-c", prelude + command],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=tmp_path,
+            cwd=cwd,
             timeout=60,
             check=False,
         )

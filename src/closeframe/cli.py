@@ -1,10 +1,10 @@
-"""The ``closeframe`` command: decode, encode and explain close payloads.
+"""The ``closeframe`` command: decode, encode and explain close payloads; probe a server.
 
 Exit status:
 
-- 0: the input is valid;
-- 1: an invalid payload or code;
-- 2: a usage error;
+- 0: the input is valid (probe: every verdict is pass or lenient);
+- 1: an invalid payload or code (probe: a verdict is fail);
+- 2: a usage error (probe: also no connection or no WebSocket at the URL);
 - 3: stdout could not be written (disk full, descriptor closed...);
 - 141: stdout's reader went away (a closed pipe, ``closeframe codes | head -1``).
   Nothing is printed: the reader has what it wanted.  141 is 128 + SIGPIPE,
@@ -39,6 +39,7 @@ from .errors import CloseFrameError, CloseValueError, InvalidFrameError, Unencod
 from .events import CloseEvent
 from .frame import decode_close_frame, encode_close_frame, mask_payload, read_close_frame
 from .payload import IMPLEMENTATION, parse_close_payload, serialize_close_payload
+from .probe.options import add_parser as add_probe_parser
 
 __all__ = ["main"]
 
@@ -580,10 +581,18 @@ def _codes(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
     return EXIT_VALID, {"codes": rows}, lines
 
 
+def _probe(args: argparse.Namespace) -> tuple[int, dict[str, Any], list[str]]:
+    # socket, ssl and the browser policies: loaded for this command only.
+    from .probe.command import run  # noqa: PLC0415
+
+    return run(args)
+
+
 def _build_parser() -> _Parser:
     parser = _Parser(
         prog="closeframe",
-        description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1).",
+        description="Decode, encode and explain WebSocket close payloads (RFC 6455 §5.5.1),"
+        " and probe a live server's close handling.",
         epilog="closeframe COMMAND --help shows a command's options.",
         formatter_class=_Formatter,
     )
@@ -667,7 +676,10 @@ def _build_parser() -> _Parser:
     )
     codes.set_defaults(run=_codes)
 
-    for sub in (decode, encode, explain, codes):
+    probe = add_probe_parser(commands)
+    probe.set_defaults(run=_probe, parser=probe)
+
+    for sub in (decode, encode, explain, codes, probe):
         sub.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -713,8 +725,8 @@ def _run(argv: Sequence[str] | None) -> int:
         # Outside its strings JSON is printable ASCII, so every character
         # escaped here is inside a string, where \uXXXX means the same.
         _write(_escape_unprintable(text, _json_escape) + "\n", _stdout())
-    elif status == EXIT_VALID or args.command == "decode":
-        # decode's fields are its output, valid or not.
+    elif status == EXIT_VALID or args.command in ("decode", "probe"):
+        # decode's fields and probe's verdicts are their output, valid or not.
         _write(_text(lines), _stdout())
     else:
         _message(*lines)

@@ -31,9 +31,12 @@ if TYPE_CHECKING:
     from typing import NamedTuple
 
 
-def _random_mask_key() -> bytes:
-    # RFC 6455 §5.3: "derived from a strong source of entropy"; a named
-    # function, so the signature reads as one in the docs.
+def random_mask_key() -> bytes:
+    """Four bytes from ``os.urandom``: a client's masking key (RFC 6455 §5.3).
+
+    The key must come "from a strong source of entropy"; this is
+    :class:`ClosingHandshake`'s default, named so that its signature reads.
+    """
     return os.urandom(MASK_KEY_BYTES)
 
 
@@ -117,7 +120,7 @@ class ClosingHandshake:
         self,
         role: Role,
         *,
-        mask_key: Callable[[], Buffer] = _random_mask_key,
+        mask_key: Callable[[], Buffer] = random_mask_key,
     ) -> None:
         if not isinstance(role, Role):
             raise TypeError(f"role must be a Role, not {type(role).__name__}")
