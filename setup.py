@@ -4,7 +4,9 @@ closeframe._speedups is optional: where it cannot be compiled (no C
 compiler, an unusual platform) the build says so and starts again without
 it, and the package installs in pure Python, which is complete.
 CLOSEFRAME_NO_EXTENSIONS=1 skips it on purpose, at build time here and at
-run time in closeframe/_impl.py.
+run time in closeframe/_impl.py.  Only CPython builds it: PyPy would run
+it through its emulation of CPython's C API (cpyext), its slow path, while
+its JIT compiles the pure-Python codec; so PyPy gets the pure package.
 
 Why start again rather than mark the extension ``optional``: setuptools
 decides whether a distribution is pure from the extensions it *declares*,
@@ -57,7 +59,7 @@ def run_setup(with_speedups: bool) -> None:
     setup(ext_modules=extensions, cmdclass={"build_ext": FallibleBuildExt})
 
 
-if os.environ.get("CLOSEFRAME_NO_EXTENSIONS"):
+if os.environ.get("CLOSEFRAME_NO_EXTENSIONS") or sys.implementation.name != "cpython":
     run_setup(with_speedups=False)
 else:
     try:

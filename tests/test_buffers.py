@@ -26,12 +26,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from closeframe import (
+    Close,
     CloseCodec,
     CloseEvent,
     CloseFrameError,
     ClosingHandshake,
     Role,
     decode_close_frame,
+    encode_close_frame,
     is_sendable,
     mask_payload,
     parse_close_payload,
@@ -286,3 +288,11 @@ def test_large_fortran_frame_buffer_is_refused_without_a_copy() -> None:
     # As a payload, its length alone refuses it.
     assert answer(PY_PARSE, buffer) == answer(C_PARSE, buffer)
     assert answer(PY_PARSE, buffer)[1][1] == (10_000_000,)
+
+
+@pytest.mark.parametrize(("expect", "masked"), [(numpy.True_, True), (numpy.False_, False)])
+def test_numpys_bool_is_a_mask_expectation(expect: Any, masked: bool) -> None:
+    # numpy's bool_ is no bool: masked= takes it as the truth value it is.
+    frame = encode_close_frame(1000, mask_key=b"abcd" if masked else None)
+    assert decode_close_frame(frame, masked=expect) == Close(1000)
+    assert read_close_frame(frame, masked=expect) == (Close(1000), len(frame))

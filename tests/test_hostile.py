@@ -16,7 +16,6 @@ What a stack that hands the codec its own receive buffer relies on:
 from __future__ import annotations
 
 import array
-import tracemalloc
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -211,6 +210,8 @@ def test_error_does_not_pin_the_buffer(codec: str, name: str, data: bytes) -> No
 @contextmanager
 def traced() -> Iterator[Callable[[], int]]:
     """Measure the peak of traced memory, above where it stood on entry."""
+    import tracemalloc  # here, not at the top: PyPy has none (tox.ini's pypy3)
+
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
         tracemalloc.start()

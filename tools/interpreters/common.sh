@@ -1,0 +1,23 @@
+# Shared settings for tools/interpreters/*: sourced, not run.
+# Everything lands under one cache folder (CLOSEFRAME_INTERPRETERS), outside
+# the checkout, so that CI's fresh clones and every worktree reuse it; each
+# step marks its product complete only at the end, so an interrupted step
+# starts again from scratch on the next call.
+set -euo pipefail
+: "${CLOSEFRAME_INTERPRETERS:=/work/interpreters}"
+export CLOSEFRAME_INTERPRETERS
+# Debian's unstable suite: python3.14 (with its headers and venv) and pypy3.
+ROOT="$CLOSEFRAME_INTERPRETERS/debian-sid"
+MIRROR="${CLOSEFRAME_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+ROOT_PACKAGES=ca-certificates,python3.14,python3.14-dev,python3.14-venv,pypy3,pypy3-dev,pypy3-venv,gcc,g++,libc6-dev
+# Inside the root, apt must accept an archive whose Release file is older
+# than its Valid-Until (a mirror snapshot).
+APT_OPTS=(-q -y -o Acquire::Check-Valid-Until=false)
+
+log() { printf '[interpreters %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+# The free-threaded CPython that tox's py313t env runs: 3.13, because
+# Debian's archive here serves no source of python3.14 (its Sources index
+# lists 3.14.8-1 to 3.14.10-1, whose files the pool answers 404); 3.13.15-1
+# is the one python3.13 version whose source the pool has.
+FREETHREADED_VERSION=3.13
+FREETHREADED_DEBIAN_VERSION=3.13.15-1
