@@ -37,6 +37,8 @@ from wsproto.events import AcceptConnection, Request
 
 import closeframe
 from closeframe import CloseEvent, CloseFrameError, Role, parse_close_payload, read_close_frame
+from closeframe.cli import main
+from closeframe.probe.scenarios import SCENARIOS
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "ws_peer.mjs"
@@ -481,3 +483,33 @@ def test_runs_on_the_codec_tox_asked_for() -> None:
     # tox -e ws runs this folder twice: compiled, then CLOSEFRAME_NO_EXTENSIONS=1.
     expected = os.environ.get("CLOSEFRAME_EXPECT_IMPLEMENTATION", closeframe.IMPLEMENTATION)
     assert expected == closeframe.IMPLEMENTATION
+
+
+def test_closeframe_probe_passes_ws_on_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    """`closeframe probe` against the ws server: every scenario as the strict rules want.
+
+    ws checks every close frame as closeframe does (test_ws_differential finds
+    no difference), echoes valid closes and fails invalid ones with 1002 or
+    1007, then closes TCP: so every verdict is "pass", none "lenient".
+    """
+    # A server of its own: its reports (one per connection) are not the other tests'.
+    server = WsServer()
+    try:
+        url = f"ws://127.0.0.1:{server.port}/?id=probe&act={quote(json.dumps({'wait': True}))}"
+        status = main(["probe", "--json", "--timeout", "5", url])
+    finally:
+        server.process.terminate()
+        server.process.wait(TIMEOUT)
+        server.reader.join(TIMEOUT)
+        assert server.process.stdout is not None
+        server.process.stdout.close()
+    output = json.loads(capsys.readouterr().out)
+    verdicts = {result["scenario"]: result["verdict"] for result in output["results"]}
+    assert status == 0
+    assert verdicts == {scenario.name: "pass" for scenario in SCENARIOS}
+    # The echo of a valid close is its payload; an invalid reason is answered 1007.
+    for result in output["results"]:
+        if result["scenario"] == "code-1000-reason":
+            assert result["reply"] == "03e8627965"
+        if result["scenario"] == "utf8-truncated":
+            assert result["reply"] == "03ef"
