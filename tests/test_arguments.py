@@ -48,7 +48,7 @@ PARSERS = {
 }
 
 
-class Reason(enum.StrEnum):
+class Reason(str, enum.Enum):  # what enum.StrEnum (3.11+) is, on 3.10 too
     BYE = "bye"
     LEAVING = "leaving 👋"
 

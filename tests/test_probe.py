@@ -577,7 +577,9 @@ def test_reading_stops_at_a_mebibyte(capsys: pytest.CaptureFixture[str], wrong_p
     assert result["reply"] is None
     assert result["tcp"] == "open"
     assert result["why"] == "no close frame back in the first MiB it sent, and TCP still open"
-    assert len(result["frames"]) >= 16
+    # 15 whole 65,539-byte frames fit in the first MiB; more only when a read
+    # happened to bring them past it.
+    assert len(result["frames"]) >= 15
     assert set(result["frames"]) == {"binary"}
 
 
