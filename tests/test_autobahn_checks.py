@@ -7,7 +7,6 @@ one thing wrong at a time, without running wstest.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -15,15 +14,13 @@ from typing import Any
 
 import pytest
 
+from loading import load_file
+
 
 def _load() -> ModuleType:
-    path = Path(__file__).parent / "autobahn" / "run_autobahn.py"
-    spec = importlib.util.spec_from_file_location("closeframe_run_autobahn", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file(
+        "closeframe_run_autobahn", Path(__file__).parent / "autobahn" / "run_autobahn.py"
+    )
 
 
 autobahn = _load()

@@ -6,22 +6,16 @@ Nothing here is timed (``tox -e bench`` measures speed); these tests keep
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
+
+from loading import load_file
 
 BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_close.py"
 
 
 def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_close", BENCH_SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
+    return load_file("bench_close", BENCH_SCRIPT)
 
 
 bench = load_bench()

@@ -18,9 +18,7 @@ every test fails with a message that says what is missing.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -45,6 +43,7 @@ from closeframe import (
     validate_application_close,
 )
 from closeframe.browser import BrowserOutcome, predict_browser_outcome, validate_browser_close
+from loading import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CLOSEFRAME_CHROMIUM", "/usr/bin/chromium")
@@ -69,14 +68,7 @@ RunScenario = Callable[[str, "list[int | str | None] | None"], PageResult]
 
 
 def load_example_server() -> ModuleType:
-    path = ROOT / "examples" / "server.py"
-    spec = importlib.util.spec_from_file_location("closeframe_example_server", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
+    return load_file("closeframe_example_server", ROOT / "examples" / "server.py")
 
 
 @pytest.fixture(scope="session")

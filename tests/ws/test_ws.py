@@ -17,7 +17,6 @@ the installed ``ws`` they fail, never skip.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import queue
@@ -39,6 +38,7 @@ import closeframe
 from closeframe import CloseEvent, CloseFrameError, Role, parse_close_payload, read_close_frame
 from closeframe.cli import main
 from closeframe.probe.scenarios import SCENARIOS
+from loading import load_file
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "ws_peer.mjs"
@@ -46,13 +46,7 @@ TIMEOUT = 10.0
 
 
 def _load_echo() -> ModuleType:
-    path = HERE.parents[1] / "examples" / "echo.py"
-    spec = importlib.util.spec_from_file_location("closeframe_example_echo", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("closeframe_example_echo", HERE.parents[1] / "examples" / "echo.py")
 
 
 echo = _load_echo()
