@@ -55,6 +55,7 @@
  * checks they equal Python's. */
 #define MAX_PAYLOAD 125
 #define MAX_REASON (MAX_PAYLOAD - 2)
+_Static_assert(MAX_REASON <= UTF8_DECODE_ROOM, "utf8_decode's buffers hold any reason");
 /* encode_reason writes up to 4 bytes a character before it checks the size. */
 #define REASON_ROOM (4 * MAX_REASON)
 /* The longest close frame: 2 header bytes, a 4-byte key, the payload.
@@ -309,15 +310,14 @@ parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
         if (PyType_Check(value)) {
             return refuse_code(value, code);
         }
-        Py_ssize_t position = 0, chars = 0;
-        unsigned char widest = 0;
-        int what = utf8_scan(data + 2, length - 2, &position, &chars, &widest);
+        Py_ssize_t position = 0;
+        PyObject *reason;
+        int what = utf8_decode(data + 2, length - 2, &reason, &position);
         if (what != UTF8_VALID) {
             PyObject *detail = state_of((PyObject *)self)->utf8_error[what];
             return raise_error(self->bad_reason, 2,
                                (PyObject *[]){PyLong_FromSsize_t(position), Py_NewRef(detail)});
         }
-        PyObject *reason = utf8_decode(data + 2, length - 2, chars, widest);
         if (reason == NULL) {
             return NULL;
         }

@@ -1,6 +1,6 @@
 /*
  * UTF-8 for closeframe._speedups: the parser's strict check and decoder of a
- * close reason (utf8_scan, utf8_next, utf8_decode) and the serializer's
+ * close reason (utf8_decode, and utf8_scan to name an error) and the serializer's
  * encoder (encode_reason).  Included once, by _speedups.c: every function is
  * static.  Nothing here keeps state or calls back into Python.
  */
@@ -19,32 +19,34 @@ enum { UTF8_VALID = -1, INVALID_START, END_OF_DATA, INVALID_CONTINUATION, UTF8_E
 static const char *const utf8_error_text[UTF8_ERRORS] = {
     "invalid start byte", "unexpected end of data", "invalid continuation byte"};
 
+/* The most bytes utf8_decode takes: a close reason, a control frame's 125
+ * bytes less the 2-byte code (RFC 6455 §5.5).  Its buffers live on the stack
+ * at this size; _speedups.c asserts its MAX_REASON is no more. */
+#define UTF8_DECODE_ROOM 123
+
+/* For the decoder's refusals: tells the compiler to lay out each check as
+ * a compare and a jump, rather than compute flags to test later. */
+#if defined(__GNUC__) || defined(__clang__)
+#define UTF8_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define UTF8_UNLIKELY(x) (x)
+#endif
+
 /* Strict UTF-8 (RFC 3629), checked the way CPython's own decoder checks it
  * (Objects/stringlib/codecs.h, which this mirrors step for step), so that an
  * error names the same byte with the same words as the Python codec.
- * Returns UTF8_VALID when s[0:n] is valid, with *chars set to the number of
- * characters and *widest to the largest lead byte (which fixes the widest
- * character's storage size); otherwise what is wrong, with *position set
- * to the offending sequence's first byte. */
+ * Returns UTF8_VALID when s[0:n] is valid; otherwise what is wrong, with
+ * *position set to the offending sequence's first byte.  utf8_decode calls
+ * it only once it has met an invalid sequence, at that sequence. */
 static int
-utf8_scan(const unsigned char *s, Py_ssize_t n, Py_ssize_t *position, Py_ssize_t *chars,
-          unsigned char *widest)
+utf8_scan(const unsigned char *s, Py_ssize_t n, Py_ssize_t *position)
 {
-    Py_ssize_t i = 0, count = 0;
-    unsigned char top = 0;
+    Py_ssize_t i = 0;
     while (i < n) {
         unsigned char lead = s[i], low = 0x80, high = 0xBF;
         Py_ssize_t follow;
-        count++;
         if (lead < 0x80) {
             i++;
-            /* Most reasons are plain ASCII text: skip it eight bytes at a
-             * time (no byte of the word has its high bit set). */
-            uint64_t word;
-            while (i + 8 <= n && (memcpy(&word, s + i, 8), (word & 0x8080808080808080u) == 0)) {
-                i += 8;
-                count += 8;
-            }
             continue;
         }
         if (lead < 0xC2 || lead > 0xF4) { /* continuation, overlong C0/C1, F5-FF */
@@ -75,86 +77,162 @@ utf8_scan(const unsigned char *s, Py_ssize_t n, Py_ssize_t *position, Py_ssize_t
                 return INVALID_CONTINUATION;
             }
         }
-        if (lead > top) {
-            top = lead;
-        }
         i += follow + 1;
     }
-    *chars = count;
-    *widest = top;
     return UTF8_VALID;
 }
 
-/* The code point of the valid sequence at s[*i], moving *i past it. */
-static inline Py_UCS4
-utf8_next(const unsigned char *s, Py_ssize_t *i)
+/* utf8_decode's loop, for a reason whose first non-ASCII byte is s[ascii]. */
+static int
+utf8_decode_wide(const unsigned char *s, Py_ssize_t n, Py_ssize_t ascii, PyObject **text,
+                 Py_ssize_t *position)
 {
-    unsigned char lead = s[*i];
-    if (lead < 0x80) {
-        *i += 1;
-        return lead;
+    *text = NULL;
+    unsigned char rest[UTF8_DECODE_ROOM + 3];
+    Py_UCS4 wide[UTF8_DECODE_ROOM];
+    Py_ssize_t left = n - ascii;
+    memcpy(rest, s + ascii, (size_t)left);
+    memset(rest + left, 0xFF, 3);
+    const unsigned char *p = rest, *end = rest + left;
+    Py_UCS4 *out = wide, seen = 0, c = rest[0]; /* not ASCII */
+    for (;;) {
+        /* A continuation byte, 80-BF, is -128 to -65 as a signed char:
+         * one compare checks it, and adding 0x80 makes its 6 bits. */
+        if (c < 0xE0) {
+            int b1 = (signed char)p[1];
+            if (UTF8_UNLIKELY(c < 0xC2 || b1 >= -0x40)) { /* 80-C1: no lead, or overlong */
+                break;
+            }
+            c = (c << 6) + (Py_UCS4)b1 - ((0xC0u << 6) - 0x80);
+            p += 2;
+        }
+        else if (c < 0xF0) {
+            int b1 = (signed char)p[1], b2 = (signed char)p[2];
+            if (UTF8_UNLIKELY(b1 >= -0x40 || b2 >= -0x40)) {
+                break;
+            }
+            c = (c << 12) + ((Py_UCS4)b1 << 6) + (Py_UCS4)b2 -
+                ((0xE0u << 12) - (0x80u << 6) - 0x80);
+            if (UTF8_UNLIKELY(c < 0x800 || c - 0xD800 < 0x800)) { /* overlong, surrogate */
+                break;
+            }
+            p += 3;
+        }
+        else { /* F5-FF too: they come out past U+10FFFF */
+            int b1 = (signed char)p[1], b2 = (signed char)p[2], b3 = (signed char)p[3];
+            if (UTF8_UNLIKELY(b1 >= -0x40 || b2 >= -0x40 || b3 >= -0x40)) {
+                break;
+            }
+            c = (c << 18) + ((Py_UCS4)b1 << 12) + ((Py_UCS4)b2 << 6) + (Py_UCS4)b3 -
+                ((0xF0u << 18) - (0x80u << 12) - (0x80u << 6) - 0x80);
+            if (UTF8_UNLIKELY(c - 0x10000 > 0x10FFFF - 0x10000)) { /* overlong, too big */
+                break;
+            }
+            p += 4;
+        }
+        seen |= c;
+        *out++ = c;
+        c = *p;
+        while (c < 0x80) { /* a run of ASCII; the 0xFF after the end stops it */
+            *out++ = c;
+            c = *++p;
+        }
+        if (p == end) {
+            break;
+        }
     }
-    if (lead < 0xE0) {
-        *i += 2;
-        return (Py_UCS4)(lead & 0x1F) << 6 | (s[*i - 1] & 0x3F);
+    if (p < end) {
+        Py_ssize_t at = ascii + (p - rest);
+        int what = utf8_scan(s + at, n - at, position);
+        *position += at;
+        return what;
     }
-    if (lead < 0xF0) {
-        *i += 3;
-        return (Py_UCS4)(lead & 0x0F) << 12 | (Py_UCS4)(s[*i - 2] & 0x3F) << 6 |
-               (s[*i - 1] & 0x3F);
+
+    /* At least one character is past ASCII: seen is 0x80 or more. */
+    Py_ssize_t count = out - wide;
+    Py_UCS4 maxchar = seen < 0x100 ? 0xFF : seen < 0x10000 ? 0xFFFF : 0x10FFFF;
+    PyObject *result = PyUnicode_New(ascii + count, maxchar);
+    if (result == NULL) {
+        return UTF8_VALID;
     }
-    *i += 4;
-    return (Py_UCS4)(lead & 0x07) << 18 | (Py_UCS4)(s[*i - 3] & 0x3F) << 12 |
-           (Py_UCS4)(s[*i - 2] & 0x3F) << 6 | (s[*i - 1] & 0x3F);
+    if (maxchar == 0xFF) {
+        Py_UCS1 *data = PyUnicode_1BYTE_DATA(result);
+        memcpy(data, s, (size_t)ascii);
+        for (Py_ssize_t k = 0; k < count; k++) {
+            data[ascii + k] = (Py_UCS1)wide[k];
+        }
+    }
+    else if (maxchar == 0xFFFF) {
+        Py_UCS2 *data = PyUnicode_2BYTE_DATA(result);
+        for (Py_ssize_t k = 0; k < ascii; k++) {
+            data[k] = s[k];
+        }
+        for (Py_ssize_t k = 0; k < count; k++) {
+            data[ascii + k] = (Py_UCS2)wide[k];
+        }
+    }
+    else {
+        Py_UCS4 *data = PyUnicode_4BYTE_DATA(result);
+        for (Py_ssize_t k = 0; k < ascii; k++) {
+            data[k] = s[k];
+        }
+        memcpy(data + ascii, wide, (size_t)count * sizeof(Py_UCS4));
+    }
+    *text = result;
+    return UTF8_VALID;
 }
 
-/* Decode a valid reason of `chars` characters into a new str.
+/* Check and decode a reason of n <= UTF8_DECODE_ROOM bytes: returns
+ * UTF8_VALID with *text set to a new str (NULL if it could not be
+ * allocated, with the error set), or, for bytes that are not UTF-8, what is
+ * wrong, with *position set as utf8_scan sets it (and *text NULL).
  *
  * Why not PyUnicode_DecodeUTF8: built for text of any length, it starts
  * with 1-byte storage and, on meeting a wider character, copies everything
  * so far into wider storage (for the benchmark's reason, mixing Latin, CJK
  * and an emoji: twice), then shrinks the over-allocated result.  A reason
- * is at most 123 bytes, cheap to read twice: utf8_scan has counted the
- * characters and found the widest, so this allocates the exact str once
- * and writes each character into place (which took the benchmark's
- * 123-byte row from 0.73x to 0.44x of the floor).  A str must use the
- * narrowest storage that holds its widest character (unicodeobject.c
- * compares kinds before contents), and the widest lead byte says exactly
- * which: C2-C3 lead U+0080-U+00FF, C4-EF U+0100-U+FFFF, F0-F4 the rest. */
-static PyObject *
-utf8_decode(const unsigned char *s, Py_ssize_t n, Py_ssize_t chars, unsigned char widest)
+ * is short, so it is decoded in one pass into a stack buffer of code
+ * points, noting the OR of them all, which fixes the str's storage: a str
+ * must use the narrowest that holds its widest character (unicodeobject.c
+ * compares kinds before contents), and the kinds' limits (U+00FF, U+FFFF)
+ * are powers of two less one, so the OR is under a limit when every
+ * character is.  The exact str is then allocated once and the code points
+ * copied in at that width.  This replaced a check-and-count pass followed
+ * by a decoding pass (the benchmark's 123-byte reason, 68 characters of 1
+ * to 4 bytes: 2,904 instructions in parse_bytes, now TODO).
+ *
+ * Plain ASCII, most reasons, never reaches the loop: it is found eight
+ * bytes at a time and copied straight into a 1-byte str.  The rest of the
+ * reason, from its first non-ASCII byte, is copied to the stack followed by
+ * three 0xFF bytes, neither ASCII nor continuation bytes: a sequence cut
+ * short by the end of the reason then fails its continuation check like
+ * any other bad byte, so the loop needs no bound check but its own, and
+ * every read stays inside the copy.  Each sequence is checked through its
+ * code point: continuation bytes must be 10xxxxxx, and the value must be
+ * in its length's range (U+0080-U+07FF, U+0800-U+FFFF less the surrogates
+ * U+D800-U+DFFF, U+10000-U+10FFFF), which refuses exactly what RFC 3629
+ * refuses (overlongs, surrogates, C0, C1, F5-FF, stray continuations).
+ * On the first refusal, utf8_scan, the faithful copy of CPython's check,
+ * runs from that sequence over the caller's bytes to name the error. */
+static inline int
+utf8_decode(const unsigned char *s, Py_ssize_t n, PyObject **text, Py_ssize_t *position)
 {
-    Py_UCS4 maxchar = widest < 0x80   ? 0x7F
-                      : widest < 0xC4 ? 0xFF
-                      : widest < 0xF0 ? 0xFFFF
-                                      : 0x10FFFF;
-    PyObject *text = PyUnicode_New(chars, maxchar);
-    if (text == NULL) {
-        return NULL;
+    Py_ssize_t ascii = 0;
+    uint64_t word;
+    while (ascii + 8 <= n && (memcpy(&word, s + ascii, 8), (word & 0x8080808080808080u) == 0)) {
+        ascii += 8;
     }
-    Py_ssize_t i = 0, j = 0;
-    if (maxchar == 0x7F) {
-        memcpy(PyUnicode_1BYTE_DATA(text), s, (size_t)n);
+    while (ascii < n && s[ascii] < 0x80) {
+        ascii++;
     }
-    else if (maxchar == 0xFF) {
-        Py_UCS1 *out = PyUnicode_1BYTE_DATA(text);
-        while (i < n) {
-            out[j++] = (Py_UCS1)utf8_next(s, &i);
-        }
+    if (ascii < n) {
+        return utf8_decode_wide(s, n, ascii, text, position);
     }
-    else if (maxchar == 0xFFFF) {
-        Py_UCS2 *out = PyUnicode_2BYTE_DATA(text);
-        while (i < n) {
-            out[j++] = (Py_UCS2)utf8_next(s, &i);
-        }
+    *text = PyUnicode_New(n, 0x7F);
+    if (*text != NULL) {
+        memcpy(PyUnicode_1BYTE_DATA(*text), s, (size_t)n);
     }
-    else {
-        Py_UCS4 *out = PyUnicode_4BYTE_DATA(text);
-        while (i < n) {
-            out[j++] = utf8_next(s, &i);
-        }
-    }
-    return text;
+    return UTF8_VALID;
 }
 
 /* Encode a str reason that may be sent (at most `limit` bytes of UTF-8, no
@@ -172,29 +250,33 @@ utf8_decode(const unsigned char *s, Py_ssize_t n, Py_ssize_t chars, unsigned cha
  * (RFC 3629 §3). */
 #define ENCODE_REASON(CHAR)                                                 \
     do {                                                                    \
-        const CHAR *text = (const CHAR *)data;                              \
-        for (Py_ssize_t i = 0; i < length; i++) {                           \
-            Py_UCS4 c = text[i];                                            \
+        const CHAR *text = (const CHAR *)data, *stop = text + length;       \
+        for (; text < stop; text++) {                                       \
+            Py_UCS4 c = *text;                                              \
             if (c < 0x80) {                                                 \
-                out[size++] = (unsigned char)c;                             \
-                continue;                                                   \
+                *o++ = (unsigned char)c;                                    \
             }                                                               \
-            if (c < 0x800) {                                                \
-                out[size++] = (unsigned char)(0xC0 | c >> 6);               \
+            else if (c < 0x800) {                                           \
+                o[0] = (unsigned char)(0xC0 | c >> 6);                      \
+                o[1] = (unsigned char)(0x80 | (c & 0x3F));                  \
+                o += 2;                                                     \
             }                                                               \
-            else if (c < 0x10000) {                                         \
+            else if (sizeof(CHAR) == 2 || c < 0x10000) {                    \
                 if (Py_UNICODE_IS_SURROGATE(c)) {                           \
                     return -1;                                              \
                 }                                                           \
-                out[size++] = (unsigned char)(0xE0 | c >> 12);              \
-                out[size++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));      \
+                o[0] = (unsigned char)(0xE0 | c >> 12);                     \
+                o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3F));             \
+                o[2] = (unsigned char)(0x80 | (c & 0x3F));                  \
+                o += 3;                                                     \
             }                                                               \
             else {                                                          \
-                out[size++] = (unsigned char)(0xF0 | c >> 18);              \
-                out[size++] = (unsigned char)(0x80 | (c >> 12 & 0x3F));     \
-                out[size++] = (unsigned char)(0x80 | (c >> 6 & 0x3F));      \
+                o[0] = (unsigned char)(0xF0 | c >> 18);                     \
+                o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3F));            \
+                o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3F));             \
+                o[3] = (unsigned char)(0x80 | (c & 0x3F));                  \
+                o += 4;                                                     \
             }                                                               \
-            out[size++] = (unsigned char)(0x80 | (c & 0x3F));               \
         }                                                                   \
     } while (0)
 
@@ -207,11 +289,12 @@ encode_reason(PyObject *reason, Py_ssize_t limit, unsigned char *out)
         return -1;
     }
 #endif
-    Py_ssize_t length = PyUnicode_GET_LENGTH(reason), size = 0;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(reason);
     if (length > limit) {
         return -1; /* every character takes at least one byte */
     }
     const void *data = PyUnicode_DATA(reason);
+    unsigned char *o = out;
     switch (PyUnicode_KIND(reason)) {
     case PyUnicode_1BYTE_KIND:
         if (PyUnicode_IS_ASCII(reason)) {
@@ -227,6 +310,7 @@ encode_reason(PyObject *reason, Py_ssize_t limit, unsigned char *out)
         ENCODE_REASON(Py_UCS4);
         break;
     }
+    Py_ssize_t size = o - out;
     return size <= limit ? size : -1;
 }
 
