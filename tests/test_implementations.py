@@ -629,3 +629,131 @@ def test_valid_text_of_every_width(text: str) -> None:
 def test_invalid_utf8_of_every_kind(bad: bytes, text: str) -> None:
     data = (b"\x0f\xa0" + text.encode() + bad)[:125]
     assert outcome(C_PARSE, data) == outcome(PY_PARSE, data)
+
+
+# --- UTF-8: the edges of the one-pass decoder (_utf8.h, utf8_decode) -------
+#
+# It finds the ASCII prefix a word at a time, copies the rest to the stack
+# with three 0xFF bytes after it (so a sequence cut by the end fails like
+# any bad byte), decodes into code points while ORing them (which picks
+# the str's storage), and on a refusal asks the CPython-faithful check,
+# from the refused sequence on, for the error's position and words.
+
+# The characters on each side of each storage width's limit, and at the
+# edges of each sequence length.
+WIDTH_EDGES = "\x7f\x80\xff\u0100\u07ff\u0800\ud7ff\ue000\uffff\U00010000\U0010ffff"
+
+
+def parse_forms(reason: bytes) -> None:
+    """The compiled parse of *reason* equals the Python one, from bytes and from a copied buffer."""
+    data = b"\x03\xe8" + reason
+    expected = outcome(PY_PARSE, data)
+    assert outcome(C_PARSE, data) == expected, data
+    assert outcome(C_PARSE, bytearray(data)) == expected, data
+    assert outcome(C_PARSE, memoryview(data)) == expected, data
+
+
+def test_storage_width_at_every_limit() -> None:
+    # Every pair of edge characters, in both orders and with ASCII between,
+    # so the widest character comes first, last, or alone; the OR of two
+    # narrower ones (U+0080 | U+007F, U+8000 | U+7FFF) stays in their width.
+    pairs = [a + b for a in WIDTH_EDGES for b in WIDTH_EDGES]
+    pairs += ["\x80\x7f", "\u8000\u7fff", "\u00ff\u0080", "\U00010000\uffff"]
+    for pair in pairs:
+        for between in ("", "a", "abcdefgh"):
+            reason = pair[0] + between + pair[1:]
+            parse_forms(reason.encode())
+            parse_forms(("x" * 9 + reason).encode())
+            decoded = C_PARSE(b"\x03\xe8" + reason.encode()).reason
+            assert decoded == reason
+            assert sys.getsizeof(decoded) == sys.getsizeof(reason.encode().decode())
+
+
+def test_widest_character_last_at_the_limit() -> None:
+    # A 123-byte reason whose one wide character ends it, for each width.
+    for char in ("\x80", "\xff", "\u0100", "\uffff", "\U00010000", "\U0010ffff"):
+        for prefix in ("", "é", "€"):
+            fill = 123 - len(prefix.encode()) - len(char.encode())
+            reason = prefix + "a" * fill + char
+            assert len(reason.encode()) == 123
+            parse_forms(reason.encode())
+            assert C_PARSE(b"\x03\xe8" + reason.encode()).reason == reason
+
+
+def test_reasons_of_exactly_123_bytes() -> None:
+    # 123 characters (all ASCII, the prefix path alone), 122 (one 2-byte),
+    # and each width filling the reason to its last byte.
+    reasons = [
+        "a" * 123,
+        "a" * 121 + "é",
+        "é" * 61 + "a",
+        "€" * 41,
+        "😀" * 30 + "abc",
+        "a" + "😀" * 30 + "bc",
+        "\U0010ffff" * 30 + "\uffff",
+    ]
+    for reason in reasons:
+        assert len(reason.encode()) == 123
+        parse_forms(reason.encode())
+        assert C_PARSE(b"\x03\xe8" + reason.encode()).reason == reason
+    # One byte more is over the limit whatever it holds.
+    for reason in reasons:
+        data = b"\x03\xe8" + reason.encode() + b"a"
+        assert outcome(C_PARSE, data) == outcome(PY_PARSE, data)
+        assert outcome(C_PARSE, data)[0] == "error"
+
+
+def test_truncation_at_every_position() -> None:
+    # The benchmark's kind of reason (Latin, Cyrillic, Japanese, an emoji)
+    # cut after every byte: each cut either ends on a character boundary or
+    # inside a sequence, which the decoder meets at the end of its copy
+    # (the 0xFF after it), or, with a byte added, in the middle.
+    text = "Schließung · 終了しました · 🔒 переподключение Schließung · 終了しました · 🔒 пере"
+    whole = text.encode()[:123]
+    for cut in range(1, len(whole) + 1):
+        parse_forms(whole[:cut])
+        parse_forms(whole[:cut] + b"a")
+        parse_forms(whole[:cut] + b"\x80")
+    # Each sequence cut at each of its bytes, at the end of the reason and
+    # before ASCII, after a prefix of each width and length.
+    for char in ("é", "€", "\U00010000", "\U0010ffff", "\ud7ff", "\ue000"):
+        encoded = char.encode()
+        for keep in range(1, len(encoded)):
+            for prefix in (b"", b"a" * 7, b"a" * 8, "é".encode(), "é€😀".encode() * 3):
+                parse_forms(prefix + encoded[:keep])
+                parse_forms(prefix + encoded[:keep] + b"z" * 9)
+
+
+def test_refused_sequences_name_their_first_byte() -> None:
+    # Each refusal the one-pass check makes through a code point's range,
+    # after text of each width; compared (position and words) with CPython.
+    refused = [
+        b"\xed\xa0\x80",  # U+D800, a surrogate
+        b"\xed\xbf\xbf",  # U+DFFF
+        b"\xc0\xaf",  # overlong '/'
+        b"\xc1\xbf",  # overlong U+007F
+        b"\xe0\x80\xaf",  # overlong, 3 bytes
+        b"\xe0\x9f\xbf",  # overlong U+07FF
+        b"\xf0\x80\x80\xaf",  # overlong, 4 bytes
+        b"\xf0\x8f\xbf\xbf",  # overlong U+FFFF
+        b"\xf4\x90\x80\x80",  # U+110000
+        b"\xf5\x80\x80\x80",  # F5: past U+10FFFF
+        b"\xf7\xbf\xbf\xbf",
+        b"\xf8\x88\x80\x80\x80",  # a 5-byte form
+        b"\xff",
+        b"\x80",
+        b"\xbf",
+    ]
+    for bad in refused:
+        for prefix in (b"", b"ok ", "é".encode(), "€".encode() * 5, "🔒".encode()):
+            for after in (b"", b"a", "é".encode()):
+                parse_forms(prefix + bad + after)
+                data = b"\x03\xe8" + prefix + bad + after
+                with pytest.raises(CloseFrameError) as caught:
+                    C_PARSE(data)
+                try:
+                    (prefix + bad + after).decode()
+                except UnicodeDecodeError as exc:
+                    assert caught.value.args[:2] == (exc.start, exc.reason)
+                else:
+                    pytest.fail(f"CPython decoded {bad!r}")
