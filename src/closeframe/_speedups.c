@@ -14,8 +14,8 @@
  * Why C and not Cython: in pure Python the time goes to interpreter
  * operations (calls, attribute lookups, building the result), not to the
  * work; here the bytes are read through the buffer protocol, checked
- * against a table of codes, and the reason is checked and decoded in two
- * passes sized for a close reason (_utf8.h: utf8_scan, utf8_decode).
+ * against a table of codes, and the reason is checked and decoded in one
+ * pass sized for a close reason (_utf8.h: utf8_decode).
  *
  * Memory the caller owns is read once.  A bytearray, an mmap or any other
  * buffer may be rewritten while we read it (by another process sharing an
@@ -291,8 +291,8 @@ refuse_code(PyObject *error_class, unsigned int code)
 
 /* The checks of DESIGN.md, in their order, on `length` bytes at `data`
  * (only the length is read when it is over max_payload).  `data` must be
- * memory no one else can change (bytes, or our copy): the decoder trusts
- * the scan. */
+ * memory no one else can change (bytes, or our copy): the decoder copies
+ * what it has checked, and reads a refused sequence again to name it. */
 static PyObject *
 parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
 {
