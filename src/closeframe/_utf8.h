@@ -202,9 +202,9 @@ utf8_decode_wide(const unsigned char *s, Py_ssize_t n, Py_ssize_t ascii, PyObjec
  * character is.  The exact str is then allocated once and the code points
  * copied in at that width.  This replaced a check-and-count pass followed
  * by a decoding pass: on the benchmark's 123-byte reason (68 characters of
- * 1 to 4 bytes) parse_bytes took 2,904 instructions; now 1,421 in all
- * (parse_bytes 104, utf8_decode_wide 1,267, memcpy 50), and the whole
- * `parse max-reason` row 3,966 -> 2,464 (callgrind, CPython 3.11).
+ * 1 to 4 bytes) parse_bytes took 2,904 instructions; now 1,375 in all
+ * (parse_bytes 104, utf8_decode_wide 1,221, memcpy 50), and the whole
+ * `parse max-reason` row 3,966 -> 2,437 (callgrind, CPython 3.11).
  *
  * Plain ASCII, most reasons, never reaches the loop: it is found eight
  * bytes at a time and copied straight into a 1-byte str, inline in the
