@@ -645,7 +645,7 @@ WIDTH_EDGES = "\x7f\x80\xff\u0100\u07ff\u0800\ud7ff\ue000\uffff\U00010000\U0010f
 
 
 def parse_forms(reason: bytes) -> None:
-    """The compiled parse of *reason* equals the Python one, from bytes and from a copied buffer."""
+    """The compiled parse of *reason* equals the Python one, from bytes and from a buffer."""
     data = b"\x03\xe8" + reason
     expected = outcome(PY_PARSE, data)
     assert outcome(C_PARSE, data) == expected, data
