@@ -471,14 +471,16 @@ PEER_GAPS: dict[str, str] = {
 # The rows a peer passes only by skipping a check: it returns a value where an error is due.
 LAX_ROWS = {("bad-code", "aiohttp"), ("bad-code", "picows")}
 
-# The pure-Python codec, side by side with the compiled one when that runs:
-# the compiled functions keep their Python twin as __wrapped__.
-PYTHON_PARSE: Callable[[Any], object] = getattr(
-    parse_close_payload, "__wrapped__", parse_close_payload
-)
-PYTHON_SERIALIZE: Callable[[int, str], object] = getattr(
-    serialize_close_payload, "__wrapped__", serialize_close_payload
-)
+
+def python_twin(function: Any) -> Any:
+    """The pure-Python function behind a compiled one (a built-in bound to its
+    tables, which keep their twin as ``fallback``), or *function* itself."""
+    return getattr(getattr(function, "__self__", None), "fallback", function)
+
+
+# The pure-Python codec, side by side with the compiled one when that runs.
+PYTHON_PARSE: Callable[[Any], object] = python_twin(parse_close_payload)
+PYTHON_SERIALIZE: Callable[[int, str], object] = python_twin(serialize_close_payload)
 
 # The floor of both error rows is the floor's own failing decode.
 ERROR_FLOOR = "parse bad-utf8: floor"
