@@ -69,6 +69,14 @@ _Static_assert(MAX_REASON <= UTF8_DECODE_ROOM, "utf8_decode's buffers hold any r
 /* ------------------------------------------------------------------ */
 /* Module state: what the module owns, one copy per module object.     */
 
+/* The keyword arguments the fast paths take, by name.  Python interns the
+ * names a call spells out, so a name is first compared by identity with
+ * the interned one (is_keyword): PyUnicode_CompareWithASCIIString took 80
+ * of read_close_frame(data, masked=False)'s instructions. */
+enum { KW_CODE, KW_REASON, KW_TRUNCATE, KW_MASKED, KW_MASK_KEY, KEYWORDS };
+static const char *const keyword_names[KEYWORDS] = {"code", "reason", "truncate", "masked",
+                                                    "mask_key"};
+
 typedef struct {
     PyTypeObject *parser_type;
     PyTypeObject *serializer_type;
@@ -76,6 +84,7 @@ typedef struct {
     PyTypeObject *frame_encoder_type;
     PyObject *empty_str;                /* "", the reason's default */
     PyObject *utf8_error[UTF8_ERRORS];  /* utf8_error_text, as str */
+    PyObject *keyword[KEYWORDS];        /* keyword_names, interned */
 } module_state;
 
 /* The state of the module that made `self`'s type.  The types cannot be
@@ -86,27 +95,109 @@ state_of(PyObject *self)
     return (module_state *)PyType_GetModuleState(Py_TYPE(self));
 }
 
+/* Whether the keyword `name` (a str, from a call's kwnames) is `expected`,
+ * one of the state's interned keywords. */
+static inline int
+is_keyword(PyObject *name, PyObject *expected)
+{
+    return name == expected || PyUnicode_Compare(name, expected) == 0;
+}
+
+/* A new 2-tuple (first, second), taking over both references; NULL (with
+ * both released) if either is NULL or the tuple cannot be made.  Built by
+ * hand: Py_BuildValue parses its format on every call, which cost 350 of
+ * read_close_frame's 1,150 instructions on a code-only frame. */
+static PyObject *
+new_pair(PyObject *first, PyObject *second)
+{
+    PyObject *pair = first == NULL || second == NULL ? NULL : PyTuple_New(2);
+    if (pair == NULL) {
+        Py_XDECREF(first);
+        Py_XDECREF(second);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(pair, 0, first);
+    PyTuple_SET_ITEM(pair, 1, second);
+    return pair;
+}
+
 /* ------------------------------------------------------------------ */
 /* What the four types share.                                          */
 
-/* Every compiled function starts with this: it is called with vectorcall,
- * and its Python twin is its fallback for arguments off the hot path and
- * lends it a name and a docstring (see compiled_getattro).  Each type lists its
- * object fields in its members (COMPILED_MEMBERS first), read-only, named
- * as the constructor's keywords: compiled_traverse and compiled_clear walk
- * that list, as CPython's subtype_traverse walks a class's __slots__, so
- * one copy of each serves the four types. */
+/* Every compiled type starts with this.  An instance holds the tables of
+ * one public function; the function itself is a built-in bound to it
+ * (compiled_function), because CPython 3.11+ specialises a call to a
+ * built-in (CALL_BUILTIN_FAST_WITH_KEYWORDS) and calls its C entry point
+ * straight from the bytecode, where a call to any other callable object
+ * takes the generic path: 98 instructions a call more on 3.11, 79 on 3.12,
+ * 57 on 3.13 (callgrind, an empty function called in a loop; on 3.10, which
+ * specialises nothing, the built-in costs 39 more).  random.random is made
+ * the same way: a built-in method of a hidden instance.
+ *
+ * The built-in's name, docstring and text signature are its Python twin's
+ * (the fallback, for arguments off the hot path), so help() and
+ * inspect.signature show the function.  Each type lists its object fields
+ * in its members (COMPILED_MEMBERS first), read-only, named as the
+ * constructor's keywords: compiled_traverse and compiled_clear walk that
+ * list, as CPython's subtype_traverse walks a class's __slots__, so one copy
+ * of each serves the four types. */
 typedef struct {
     PyObject_HEAD
-    vectorcallfunc vectorcall;
     PyObject *fallback; /* the pure-Python function */
+    PyMethodDef method; /* the built-in's definition: name, C entry point, docstring */
+    /* The strings method points into: "name\0name(signature)\n--\n\ndoc\0",
+     * owned, and freed only with the object, which every built-in made
+     * from it keeps alive (a Python str would be dropped by compiled_clear
+     * while a built-in in the same garbage cycle may still read it). */
+    char *text;
 } Compiled;
 
 #define COMPILED_MEMBERS                                                              \
-    {"__vectorcalloffset__", Py_T_PYSSIZET, offsetof(Compiled, vectorcall), Py_READONLY, \
-     NULL},                                                                           \
-    {"__wrapped__", Py_T_OBJECT_EX, offsetof(Compiled, fallback), Py_READONLY,         \
+    {"fallback", Py_T_OBJECT_EX, offsetof(Compiled, fallback), Py_READONLY,            \
      "The pure-Python function."}
+
+typedef PyObject *(*fastcall_function)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
+
+/* Take `fallback` as the twin of the built-in that calls `entry`: its
+ * __name__, the `signature` Python computed from it (closeframe._impl), and
+ * its __doc__, in CPython's form for a built-in's docstring. */
+static int
+compiled_setup(Compiled *self, PyObject *fallback, PyObject *signature, fastcall_function entry)
+{
+    self->fallback = Py_NewRef(fallback);
+    PyObject *name = PyObject_GetAttrString(fallback, "__name__");
+    PyObject *doc = name == NULL ? NULL : PyObject_GetAttrString(fallback, "__doc__");
+    PyObject *text = NULL;
+    if (doc != NULL && PyUnicode_Check(name) && PyUnicode_Check(signature)) {
+        text = PyUnicode_FromFormat("%U%c%U%U\n--\n\n%U", name, 0, name, signature,
+                                    doc == Py_None ? state_of((PyObject *)self)->empty_str : doc);
+    }
+    else if (doc != NULL) {
+        PyErr_SetString(PyExc_TypeError, "the fallback needs a str __name__ and signature");
+    }
+    Py_XDECREF(name);
+    Py_XDECREF(doc);
+    if (text == NULL) {
+        return -1;
+    }
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &size);
+    if (utf8 != NULL) {
+        self->text = PyMem_Malloc((size_t)size + 1);
+        if (self->text == NULL) {
+            PyErr_NoMemory();
+        }
+        else {
+            memcpy(self->text, utf8, (size_t)size + 1);
+            self->method.ml_name = self->text;
+            self->method.ml_doc = self->text + strlen(self->text) + 1;
+            self->method.ml_meth = (PyCFunction)(void (*)(void))entry;
+            self->method.ml_flags = METH_FASTCALL | METH_KEYWORDS;
+        }
+    }
+    Py_DECREF(text);
+    return self->text == NULL ? -1 : 0;
+}
 
 /* The field a member describes. */
 static inline PyObject **
@@ -142,59 +233,78 @@ static void
 compiled_dealloc(PyObject *self)
 {
     PyTypeObject *type = Py_TYPE(self);
+    char *text = ((Compiled *)self)->text;
     PyObject_GC_UnTrack(self);
     (void)compiled_clear(self);
     type->tp_free(self);
+    PyMem_Free(text);
     Py_DECREF(type);
 }
 
-/* An instance's __doc__, __name__, __qualname__ and __module__ are its
- * Python twin's, so that help() and the docs show the function.  Looked up
- * here, not with getset descriptors: in a heap type's dict those would also
- * stand for the type's own __module__ and __doc__. */
-static const char *const twin_attributes[] = {"__doc__", "__name__", "__qualname__", "__module__"};
-
-/* "<compiled function parse_close_payload>": which function, and that it
- * is the C one (the Python twin's repr says <function ...>). */
+/* The public function: a new built-in bound to this object, whose
+ * __module__ is its twin's. */
 static PyObject *
-compiled_repr(PyObject *self)
+compiled_function(PyObject *self, void *Py_UNUSED(closure))
 {
-    PyObject *name = PyObject_GetAttrString(((Compiled *)self)->fallback, "__qualname__");
-    if (name == NULL) {
+    Compiled *compiled = (Compiled *)self;
+    PyObject *module = PyObject_GetAttrString(compiled->fallback, "__module__");
+    if (module == NULL) {
         return NULL;
     }
-    PyObject *repr = PyUnicode_FromFormat("<compiled function %S>", name);
-    Py_DECREF(name);
-    return repr;
+    PyObject *function = PyCFunction_NewEx(&compiled->method, self, module);
+    Py_DECREF(module);
+    return function;
 }
 
+/* pickle: a built-in bound to an object pickles as getattr(object, name),
+ * so the object must pickle.  closeframe._impl.reduce_tables says how: the
+ * tables of a module's own public function by reference, as the Python
+ * function pickles; any other's (a CloseCodec's) not at all, as a Python
+ * function that is not its module's own does not. */
 static PyObject *
-compiled_getattro(PyObject *self, PyObject *name)
+compiled_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
-    for (size_t i = 0; i < sizeof twin_attributes / sizeof twin_attributes[0]; i++) {
-        if (PyUnicode_CompareWithASCIIString(name, twin_attributes[i]) == 0) {
-            return PyObject_GetAttr(((Compiled *)self)->fallback, name);
-        }
+    PyObject *impl = PyImport_ImportModule("closeframe._impl");
+    if (impl == NULL) {
+        return NULL;
     }
-    return PyObject_GenericGetAttr(self, name);
+    PyObject *reduced = PyObject_CallMethod(impl, "reduce_tables", "O", self);
+    Py_DECREF(impl);
+    return reduced;
 }
+
+static PyMethodDef compiled_methods[] = {
+    {"__reduce__", compiled_reduce, METH_NOARGS, "pickle: see closeframe._impl.reduce_tables."},
+    {NULL},
+};
+
+static PyGetSetDef compiled_getset[] = {
+    {"function", compiled_function, NULL, "The public function: a built-in bound to these tables.",
+     NULL},
+    {NULL},
+};
 
 /* The spec of a compiled type: immutable, and not a base, so Py_TYPE(self)
  * is always this type. */
 #define COMPILED_SPEC(NAME, STRUCT, SLOTS)                                                \
     {                                                                                     \
         .name = "closeframe._speedups." NAME, .basicsize = sizeof(STRUCT),                \
-        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL     \
-                 | Py_TPFLAGS_IMMUTABLETYPE,                                              \
+        .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_IMMUTABLETYPE,      \
         .slots = SLOTS,                                                                   \
     }
 
 #define COMPILED_SLOTS(NEW, MEMBERS, DOC)                                             \
-    {Py_tp_new, NEW}, {Py_tp_members, MEMBERS}, {Py_tp_doc, DOC},                     \
-        {Py_tp_getattro, compiled_getattro}, {Py_tp_repr, compiled_repr},             \
-        {Py_tp_call, PyVectorcall_Call},                                              \
-        {Py_tp_traverse, compiled_traverse}, {Py_tp_clear, compiled_clear},           \
-        {Py_tp_dealloc, compiled_dealloc}, {0, NULL}
+    {Py_tp_new, NEW}, {Py_tp_members, MEMBERS}, {Py_tp_getset, compiled_getset},      \
+        {Py_tp_methods, compiled_methods},                                            \
+        {Py_tp_doc, DOC}, {Py_tp_traverse, compiled_traverse},                        \
+        {Py_tp_clear, compiled_clear}, {Py_tp_dealloc, compiled_dealloc}, {0, NULL}
+
+/* The Python twin takes the call: arguments off the hot path. */
+static inline PyObject *
+fall_back(Compiled *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    return PyObject_Vectorcall(self->fallback, args, (size_t)nargs, kwnames);
+}
 
 /* The constructors take keyword arguments only: each table and error class
  * is named where Python builds it (payload.py, frame.py), none matched by
@@ -212,18 +322,38 @@ keywords_only(const char *type_name, PyObject *args)
 /* Raise error_class(*args): the error classes take their fields as
  * arguments.  The arguments are new references, released here; a NULL one
  * could not be built, and the error that left (a MemoryError) is the one
- * raised.  Always returns NULL. */
+ * raised.  Always returns NULL.
+ *
+ * closeframe's errors keep BaseException's own __new__ and __init__, which
+ * both just store the arguments: for such a class the error is made by its
+ * tp_new alone, skipping type.__call__ and an __init__ that would store the
+ * same tuple again (about 150 instructions of the 2,400 a refused payload
+ * cost on 3.11).  Any other class (its own __new__ or __init__, or a
+ * metaclass, whose __call__ may do anything), or any other callable, is
+ * called. */
 static PyObject *
 raise_error(PyObject *error_class, Py_ssize_t nargs, PyObject *args[])
 {
-    int built = 1;
+    PyObject *tuple = PyTuple_New(nargs);
     for (Py_ssize_t i = 0; i < nargs; i++) {
-        built &= args[i] != NULL;
+        if (tuple == NULL || args[i] == NULL) {
+            Py_CLEAR(tuple);
+            Py_XDECREF(args[i]);
+        }
+        else {
+            PyTuple_SET_ITEM(tuple, i, args[i]);
+        }
     }
-    PyObject *error = built ? PyObject_Vectorcall(error_class, args, (size_t)nargs, NULL) : NULL;
-    for (Py_ssize_t i = 0; i < nargs; i++) {
-        Py_XDECREF(args[i]);
+    if (tuple == NULL) {
+        return NULL;
     }
+    PyTypeObject *base = (PyTypeObject *)PyExc_BaseException;
+    PyTypeObject *type = (PyTypeObject *)error_class;
+    PyObject *error = Py_IS_TYPE(error_class, &PyType_Type) && type->tp_new == base->tp_new
+                              && type->tp_init == base->tp_init
+                          ? type->tp_new(type, tuple, NULL)
+                          : PyObject_Call(error_class, tuple, NULL);
+    Py_DECREF(tuple);
     if (error != NULL) {
         PyErr_SetObject((PyObject *)Py_TYPE(error), error);
         Py_DECREF(error);
@@ -282,6 +412,33 @@ static PyMemberDef parser_members[] = {
     {NULL},
 };
 
+/* A new Close(value, reason), taking over the reference to reason.
+ *
+ * A Close is a tuple subclass that adds no field (__slots__ = (): the
+ * constructor checks its layout), so it is a tuple's memory with another
+ * type: allocated as PyTuple_New allocates (no zeroing, which tp_alloc does
+ * and the two items overwrite at once: 25 instructions less a parse), and
+ * tracked by the collector as the Close Python builds is.  CPython 3.14
+ * caches a tuple's hash in the object, -1 until computed; a cache left at
+ * 0 would make every such Close hash to 0 while an equal Close built in
+ * Python hashes otherwise (tests/test_implementations.py compares hashes). */
+static PyObject *
+new_close(PyTypeObject *close_type, PyObject *value, PyObject *reason)
+{
+    PyTupleObject *close = PyObject_GC_NewVar(PyTupleObject, close_type, 2);
+    if (close == NULL) {
+        Py_DECREF(reason);
+        return NULL;
+    }
+    close->ob_item[0] = Py_NewRef(value);
+    close->ob_item[1] = reason;
+#if PY_VERSION_HEX >= 0x030E0000
+    close->ob_hash = -1;
+#endif
+    PyObject_GC_Track(close);
+    return (PyObject *)close;
+}
+
 /* The code is refused: raise the error class its table entry holds. */
 static PyObject *
 refuse_code(PyObject *error_class, unsigned int code)
@@ -321,16 +478,7 @@ parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
         if (reason == NULL) {
             return NULL;
         }
-        /* A Close is a 2-tuple subclass: allocate it as tuple_subtype_new does. */
-        PyTypeObject *close_type = (PyTypeObject *)self->close_type;
-        PyObject *close = close_type->tp_alloc(close_type, 2);
-        if (close == NULL) {
-            Py_DECREF(reason);
-            return NULL;
-        }
-        PyTuple_SET_ITEM(close, 0, Py_NewRef(value));
-        PyTuple_SET_ITEM(close, 1, reason);
-        return close;
+        return new_close((PyTypeObject *)self->close_type, value, reason);
     }
     if (length == 0) {
         return Py_NewRef(self->no_status);
@@ -342,11 +490,11 @@ parse_bytes(Parser *self, const unsigned char *data, Py_ssize_t length)
 }
 
 static PyObject *
-parser_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+parser_call(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     Parser *self = (Parser *)op;
-    if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) {
-        return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+    if (nargs != 1 || kwnames != NULL) {
+        return fall_back(&self->base, args, nargs, kwnames);
     }
     PyObject *data = args[0];
     if (PyBytes_CheckExact(data)) {
@@ -363,30 +511,37 @@ parser_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwname
             return parse_bytes(self, copy, length);
         }
     }
-    return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+    return fall_back(&self->base, args, nargs, kwnames);
 }
 
 static PyObject *
 parser_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"values", "code_only", "no_status", "close_type", "max_payload",
-                            "too_long", "truncated", "bad_reason", "fallback", NULL};
+                            "too_long", "truncated", "bad_reason", "fallback", "signature", NULL};
     PyObject *values, *code_only, *no_status, *close_type, *too_long, *truncated, *bad_reason,
-        *fallback;
+        *fallback, *signature;
     Py_ssize_t max_payload;
     if (keywords_only("Parser", args) < 0
-        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!OO!nOOOO:Parser", names,
+        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!OO!nOOOOU:Parser", names,
                                         &PyTuple_Type, &values, &PyTuple_Type, &code_only,
                                         &no_status, &PyType_Type, &close_type, &max_payload,
-                                        &too_long, &truncated, &bad_reason, &fallback)) {
+                                        &too_long, &truncated, &bad_reason, &fallback,
+                                        &signature)) {
         return NULL;
     }
     if (PyTuple_GET_SIZE(values) != CODE_SPACE || PyTuple_GET_SIZE(code_only) != CODE_SPACE) {
         PyErr_SetString(PyExc_ValueError, "the code tables must have 65536 entries");
         return NULL;
     }
-    if (!PyType_IsSubtype((PyTypeObject *)close_type, &PyTuple_Type)) {
-        PyErr_SetString(PyExc_TypeError, "the Close type must subclass tuple");
+    /* new_close allocates a Close as a tuple: the type must add nothing to
+     * a tuple's layout (no __dict__, no __weakref__, no slot). */
+    PyTypeObject *pair = (PyTypeObject *)close_type;
+    if (!PyType_IsSubtype(pair, &PyTuple_Type) || pair->tp_basicsize != PyTuple_Type.tp_basicsize
+        || pair->tp_itemsize != PyTuple_Type.tp_itemsize || pair->tp_dictoffset != 0
+        || pair->tp_weaklistoffset != 0) {
+        PyErr_SetString(PyExc_TypeError,
+                        "the Close type must subclass tuple with __slots__ = () throughout");
         return NULL;
     }
     if (max_payload < 2 || max_payload > MAX_PAYLOAD) {
@@ -398,8 +553,10 @@ parser_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (self == NULL) {
         return NULL;
     }
-    self->base.vectorcall = parser_call;
-    self->base.fallback = Py_NewRef(fallback);
+    if (compiled_setup(&self->base, fallback, signature, parser_call) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     self->values = Py_NewRef(values);
     self->code_only = Py_NewRef(code_only);
     self->no_status = Py_NewRef(no_status);
@@ -435,12 +592,31 @@ static PyMemberDef serializer_members[] = {
     {NULL},
 };
 
+/* The value of an int (or an int subclass: a CloseCode) of at most one
+ * digit's worth, read from the object; -1 for any other, negative or
+ * larger (which the checked path refuses, with the error it names).  Every
+ * code fits: a digit holds 30 bits.  PyLong_AsLongAndOverflow took 21 of
+ * serialize(1000)'s 515 instructions for what is one load here. */
+static inline long
+small_int(PyObject *code)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    PyLongObject *number = (PyLongObject *)code;
+    return PyUnstable_Long_IsCompact(number) ? (long)PyUnstable_Long_CompactValue(number) : -1;
+#else
+    /* Before 3.12 an int's size is its number of digits, negated for a
+     * negative int. */
+    Py_ssize_t size = Py_SIZE(code);
+    return size == 0 ? 0 : size == 1 ? (long)((PyLongObject *)code)->ob_digit[0] : -1;
+#endif
+}
+
 /* The fast path of the serializer, shared with the frame encoder: an exact
  * int or CloseCode (not 1000.0, not True) that may be sent, and a str reason
  * that fits, or none (NULL: the default, "").  Returns 1 with *head (the
  * packed code, borrowed) set and the reason's UTF-8 in utf8[0:*size] (utf8
  * has REASON_ROOM bytes); 0 when the call must take the checked path
- * instead; -1 on an error. */
+ * instead.  Nothing here can fail: it only reads. */
 static int
 serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **head,
                 unsigned char *utf8, Py_ssize_t *size)
@@ -449,12 +625,8 @@ serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **h
         || !(reason == NULL || PyUnicode_CheckExact(reason))) {
         return 0;
     }
-    int overflow;
-    long value = PyLong_AsLongAndOverflow(code, &overflow);
-    if (value == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    if (overflow || value < 0 || value >= PyTuple_GET_SIZE(self->heads)) {
+    long value = small_int(code);
+    if (value < 0 || value >= PyTuple_GET_SIZE(self->heads)) {
         return 0;
     }
     *head = PyTuple_GET_ITEM(self->heads, value);
@@ -466,15 +638,14 @@ serialize_parts(Serializer *self, PyObject *code, PyObject *reason, PyObject **h
 }
 
 static PyObject *
-serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+serializer_call(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     Serializer *self = (Serializer *)op;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyObject *code = Py_None, *reason = NULL, *truncate = Py_False;
     Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
 
     if (nargs > 2) {
-        return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+        return fall_back(&self->base, args, nargs, kwnames);
     }
     if (nargs > 0) {
         code = args[0];
@@ -482,21 +653,22 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
     if (nargs > 1) {
         reason = args[1];
     }
+    PyObject *const *keyword = nkw ? state_of(op)->keyword : NULL;
     for (Py_ssize_t i = 0; i < nkw; i++) {
         PyObject *name = PyTuple_GET_ITEM(kwnames, i);
         PyObject *value = args[nargs + i];
-        if (nargs < 1 && PyUnicode_CompareWithASCIIString(name, "code") == 0) {
+        if (nargs < 1 && is_keyword(name, keyword[KW_CODE])) {
             code = value;
         }
-        else if (nargs < 2 && PyUnicode_CompareWithASCIIString(name, "reason") == 0) {
+        else if (nargs < 2 && is_keyword(name, keyword[KW_REASON])) {
             reason = value;
         }
-        else if (PyUnicode_CompareWithASCIIString(name, "truncate") == 0) {
+        else if (is_keyword(name, keyword[KW_TRUNCATE])) {
             truncate = value;
         }
         else {
             /* Unknown or repeated: the Python function raises TypeError. */
-            return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+            return fall_back(&self->base, args, nargs, kwnames);
         }
     }
     PyObject *head;
@@ -507,9 +679,6 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
     int fast = truncate == Py_False || truncate == Py_True
                    ? serialize_parts(self, code, reason, &head, utf8, &size)
                    : 0;
-    if (fast < 0) {
-        return NULL;
-    }
     if (fast) {
         if (size == 0) {
             return Py_NewRef(head); /* shared: no allocation */
@@ -535,13 +704,14 @@ serializer_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kw
 static PyObject *
 serializer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"heads", "code_enum", "max_reason", "checked", "fallback", NULL};
-    PyObject *heads, *code_enum, *checked, *fallback;
+    static char *names[] = {"heads", "code_enum", "max_reason", "checked", "fallback", "signature",
+                            NULL};
+    PyObject *heads, *code_enum, *checked, *fallback, *signature;
     Py_ssize_t max_reason;
     if (keywords_only("Serializer", args) < 0
-        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!nOO:Serializer", names,
+        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!nOOU:Serializer", names,
                                         &PyTuple_Type, &heads, &PyType_Type, &code_enum,
-                                        &max_reason, &checked, &fallback)) {
+                                        &max_reason, &checked, &fallback, &signature)) {
         return NULL;
     }
     /* serializer_call copies two bytes from every head it finds. */
@@ -561,8 +731,10 @@ serializer_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (self == NULL) {
         return NULL;
     }
-    self->base.vectorcall = serializer_call;
-    self->base.fallback = Py_NewRef(fallback);
+    if (compiled_setup(&self->base, fallback, signature, serializer_call) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     self->heads = Py_NewRef(heads);
     self->code_enum = Py_NewRef(code_enum);
     self->checked = Py_NewRef(checked);
@@ -613,6 +785,31 @@ static PyMemberDef frame_reader_members[] = {
     {NULL},
 };
 
+/* §5.3: octet i of the payload is XORed with octet i % 4 of the key.  Eight
+ * octets at a time, with the key twice in a word (a payload's offset in
+ * the frame does not matter: each word starts at a multiple of 4 into the
+ * payload), then the rest one by one: a masked 125-byte frame took 5 of
+ * these per byte, one by one.  `out` may be `in`. */
+static void
+apply_mask(unsigned char *out, const unsigned char *in, Py_ssize_t size,
+           const unsigned char *key)
+{
+    unsigned char twice[8];
+    memcpy(twice, key, 4);
+    memcpy(twice + 4, key, 4);
+    uint64_t key_word, word;
+    memcpy(&key_word, twice, 8);
+    Py_ssize_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        memcpy(&word, in + i, 8);
+        word ^= key_word;
+        memcpy(out + i, &word, 8);
+    }
+    for (; i < size; i++) {
+        out[i] = in[i] ^ key[i & 3];
+    }
+}
+
 /* (None, needed) from read_close_frame; IncompleteFrameError(needed) from
  * decode_close_frame. */
 static PyObject *
@@ -621,7 +818,7 @@ need_more(FrameReader *self, Py_ssize_t needed)
     if (!self->prefix) {
         return raise_error(self->incomplete, 1, (PyObject *[]){PyLong_FromSsize_t(needed)});
     }
-    return Py_BuildValue("(On)", Py_None, needed);
+    return new_pair(Py_NewRef(Py_None), PyLong_FromSsize_t(needed));
 }
 
 /* Check and decode the frame at `data`, which holds `length` bytes in all
@@ -664,38 +861,34 @@ read_frame(FrameReader *self, const unsigned char *data, Py_ssize_t length, PyOb
     const unsigned char *payload = data + offset;
     unsigned char unmasked[MAX_PAYLOAD];
     if (is_masked) {
-        /* §5.3: octet i of the payload is XORed with octet i % 4 of the key. */
-        for (Py_ssize_t i = 0; i < size; i++) {
-            unmasked[i] = payload[i] ^ data[2 + (i & 3)];
-        }
+        apply_mask(unmasked, payload, size, data + 2);
         payload = unmasked;
     }
     PyObject *close = parse_bytes(parser, payload, size);
     if (close == NULL || !self->prefix) {
         return close;
     }
-    return Py_BuildValue("(Nn)", close, end);
+    return new_pair(close, PyLong_FromSsize_t(end));
 }
 
 static PyObject *
-frame_reader_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+frame_reader_call(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     FrameReader *self = (FrameReader *)op;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyObject *masked = Py_None;
     if (nargs != 1) {
-        return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+        return fall_back(&self->base, args, nargs, kwnames);
     }
     if (kwnames != NULL) {
         if (PyTuple_GET_SIZE(kwnames) != 1
-            || PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(kwnames, 0), "masked") != 0) {
-            return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+            || !is_keyword(PyTuple_GET_ITEM(kwnames, 0), state_of(op)->keyword[KW_MASKED])) {
+            return fall_back(&self->base, args, nargs, kwnames);
         }
         masked = args[1];
     }
     if (masked != Py_None && masked != Py_True && masked != Py_False) {
         /* Not a bool: the Python function has the last word on what it means. */
-        return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+        return fall_back(&self->base, args, nargs, kwnames);
     }
     PyObject *data = args[0];
     if (PyBytes_CheckExact(data)) {
@@ -711,7 +904,7 @@ frame_reader_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *
             return read_frame(self, copy, length, masked);
         }
     }
-    return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+    return fall_back(&self->base, args, nargs, kwnames);
 }
 
 static PyObject *
@@ -719,24 +912,26 @@ frame_reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"parser", "prefix", "not_close", "fragmented", "reserved_bits",
                             "mask_mismatch", "too_long", "incomplete", "trailing", "fallback",
-                            NULL};
+                            "signature", NULL};
     PyObject *parser, *not_close, *fragmented, *reserved_bits, *mask_mismatch, *too_long,
-        *incomplete, *trailing, *fallback;
+        *incomplete, *trailing, *fallback, *signature;
     int prefix;
     PyTypeObject *parser_type = ((module_state *)PyType_GetModuleState(type))->parser_type;
     if (keywords_only("FrameReader", args) < 0
-        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!pOOOOOOOO:FrameReader", names,
+        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!pOOOOOOOOU:FrameReader", names,
                                         parser_type, &parser, &prefix, &not_close, &fragmented,
                                         &reserved_bits, &mask_mismatch, &too_long, &incomplete,
-                                        &trailing, &fallback)) {
+                                        &trailing, &fallback, &signature)) {
         return NULL;
     }
     FrameReader *self = (FrameReader *)type->tp_alloc(type, 0);
     if (self == NULL) {
         return NULL;
     }
-    self->base.vectorcall = frame_reader_call;
-    self->base.fallback = Py_NewRef(fallback);
+    if (compiled_setup(&self->base, fallback, signature, frame_reader_call) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     self->parser = Py_NewRef(parser);
     self->not_close = Py_NewRef(not_close);
     self->fragmented = Py_NewRef(fragmented);
@@ -768,14 +963,13 @@ static PyMemberDef frame_encoder_members[] = {
 };
 
 static PyObject *
-frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+frame_encoder_call(PyObject *op, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     FrameEncoder *self = (FrameEncoder *)op;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
     PyObject *code = Py_None, *reason = NULL, *mask_key = Py_None;
     if (nargs > 2) {
-        return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+        return fall_back(&self->base, args, nargs, kwnames);
     }
     if (nargs > 0) {
         code = args[0];
@@ -785,26 +979,22 @@ frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject 
     }
     for (Py_ssize_t i = 0; i < nkw; i++) {
         PyObject *name = PyTuple_GET_ITEM(kwnames, i);
-        if (PyUnicode_CompareWithASCIIString(name, "mask_key") == 0) {
+        if (is_keyword(name, state_of(op)->keyword[KW_MASK_KEY])) {
             mask_key = args[nargs + i];
         }
         else {
             /* code=, reason=, truncate=: rare enough for the Python path. */
-            return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+            return fall_back(&self->base, args, nargs, kwnames);
         }
     }
     if (mask_key != Py_None && !(PyBytes_CheckExact(mask_key) && PyBytes_GET_SIZE(mask_key) == 4)) {
-        return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+        return fall_back(&self->base, args, nargs, kwnames);
     }
     PyObject *head;
     unsigned char utf8[REASON_ROOM];
     Py_ssize_t size;
-    int fast = serialize_parts((Serializer *)self->serializer, code, reason, &head, utf8, &size);
-    if (fast < 0) {
-        return NULL;
-    }
-    if (!fast) {
-        return PyObject_Vectorcall(self->base.fallback, args, nargsf, kwnames);
+    if (!serialize_parts((Serializer *)self->serializer, code, reason, &head, utf8, &size)) {
+        return fall_back(&self->base, args, nargs, kwnames);
     }
     Py_ssize_t payload_size = 2 + size;
     Py_ssize_t offset = mask_key == Py_None ? 2 : 6;
@@ -821,9 +1011,7 @@ frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject 
         const unsigned char *key = (const unsigned char *)PyBytes_AS_STRING(mask_key);
         out[1] |= MASK;
         memcpy(out + 2, key, 4);
-        for (Py_ssize_t i = 0; i < payload_size; i++) {
-            out[6 + i] ^= key[i & 3];
-        }
+        apply_mask(out + 6, out + 6, payload_size, key);
     }
     return frame;
 }
@@ -831,21 +1019,23 @@ frame_encoder_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject 
 static PyObject *
 frame_encoder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"serializer", "fallback", NULL};
-    PyObject *serializer, *fallback;
+    static char *names[] = {"serializer", "fallback", "signature", NULL};
+    PyObject *serializer, *fallback, *signature;
     PyTypeObject *serializer_type =
         ((module_state *)PyType_GetModuleState(type))->serializer_type;
     if (keywords_only("FrameEncoder", args) < 0
-        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!O:FrameEncoder", names,
-                                        serializer_type, &serializer, &fallback)) {
+        || !PyArg_ParseTupleAndKeywords(args, kwargs, "O!OU:FrameEncoder", names,
+                                        serializer_type, &serializer, &fallback, &signature)) {
         return NULL;
     }
     FrameEncoder *self = (FrameEncoder *)type->tp_alloc(type, 0);
     if (self == NULL) {
         return NULL;
     }
-    self->base.vectorcall = frame_encoder_call;
-    self->base.fallback = Py_NewRef(fallback);
+    if (compiled_setup(&self->base, fallback, signature, frame_encoder_call) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     self->serializer = Py_NewRef(serializer);
     return (PyObject *)self;
 }
@@ -884,6 +1074,12 @@ speedups_exec(PyObject *module)
             return -1;
         }
     }
+    for (int name = 0; name < KEYWORDS; name++) {
+        state->keyword[name] = PyUnicode_InternFromString(keyword_names[name]);
+        if (state->keyword[name] == NULL) {
+            return -1;
+        }
+    }
     if (add_type(module, &parser_spec, &state->parser_type) < 0
         || add_type(module, &serializer_spec, &state->serializer_type) < 0
         || add_type(module, &frame_reader_spec, &state->frame_reader_type) < 0
@@ -911,6 +1107,9 @@ speedups_traverse(PyObject *module, visitproc visit, void *arg)
     for (int what = 0; what < UTF8_ERRORS; what++) {
         Py_VISIT(state->utf8_error[what]);
     }
+    for (int name = 0; name < KEYWORDS; name++) {
+        Py_VISIT(state->keyword[name]);
+    }
     return 0;
 }
 
@@ -925,6 +1124,9 @@ speedups_clear(PyObject *module)
     Py_CLEAR(state->empty_str);
     for (int what = 0; what < UTF8_ERRORS; what++) {
         Py_CLEAR(state->utf8_error[what]);
+    }
+    for (int name = 0; name < KEYWORDS; name++) {
+        Py_CLEAR(state->keyword[name]);
     }
     return 0;
 }

@@ -8,7 +8,7 @@ and are never fragmented (§5.5).
 
 from __future__ import annotations
 
-from ._impl import load_speedups
+from ._impl import load_speedups, text_signature
 from ._util import bytes_view, read_mask_key
 from .codes import MASK_KEY_BYTES
 from .errors import (
@@ -241,11 +241,21 @@ def _compiled(speedups: ModuleType, parse: Any, serialize: Any) -> tuple[Any, An
         "incomplete": IncompleteFrameError,
         "trailing": TrailingBytesError,
     }
-    return (
-        speedups.FrameReader(parser=parse, prefix=False, fallback=_python_decode, **errors),
-        speedups.FrameReader(parser=parse, prefix=True, fallback=_python_read, **errors),
-        speedups.FrameEncoder(serializer=serialize, fallback=_python_encode),
+    # Each compiled object holds its tables; the public function is a
+    # built-in bound to it (see _speedups.c), built on the payload codec's.
+    parser, serializer = parse.__self__, serialize.__self__
+    decode = speedups.FrameReader(
+        parser=parser, prefix=False, fallback=_python_decode,
+        signature=text_signature(_python_decode), **errors,
+    )  # fmt: skip
+    read = speedups.FrameReader(
+        parser=parser, prefix=True, fallback=_python_read,
+        signature=text_signature(_python_read), **errors,
+    )  # fmt: skip
+    encode = speedups.FrameEncoder(
+        serializer=serializer, fallback=_python_encode, signature=text_signature(_python_encode)
     )
+    return decode.function, read.function, encode.function
 
 
 _python_decode, _python_read, _python_encode = (

@@ -15,7 +15,7 @@ from itertools import repeat
 from operator import itemgetter
 from types import FunctionType
 
-from ._impl import load_speedups
+from ._impl import load_speedups, text_signature
 from ._record import MEMBERS, Record, new_record
 from ._util import bytes_view, check_bool, check_code, check_reason
 from .codes import (
@@ -437,8 +437,9 @@ def make_parser(
         too_long=PayloadTooLongError,
         truncated=TruncatedPayloadError,
         bad_reason=InvalidReasonError,
-        fallback=python_parse,  # for other input types, and as __wrapped__
-    )
+        fallback=python_parse,  # for other input types, and its name and docstring
+        signature=text_signature(python_parse),
+    ).function
 
 
 def make_serializer(accepted: list[int], speedups: ModuleType | None = _speedups) -> Serializer:
@@ -460,7 +461,8 @@ def make_serializer(accepted: list[int], speedups: ModuleType | None = _speedups
         max_reason=MAX_REASON_BYTES,
         checked=checked,
         fallback=python_serialize,
-    )
+        signature=text_signature(python_serialize),
+    ).function
 
 
 # The functions above are the pure-Python codec; with the accelerator the
