@@ -21,3 +21,10 @@ log() { printf '[interpreters %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 # is the one python3.13 version whose source the pool has.
 FREETHREADED_VERSION=3.13
 FREETHREADED_DEBIAN_VERSION=3.13.15-1
+# Ubuntu's archive: where tools/interpreters/freethreaded takes CPython's
+# upstream tarball (Ubuntu's python3.X source package's .orig.tar.xz) when
+# Debian's pool does not serve python3.X's source; verified from the suite's
+# signed InRelease down (ubuntu-keyring, installed in the sid root on demand).
+UBUNTU_MIRROR="${CLOSEFRAME_UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}"
+UBUNTU_SUITE="${CLOSEFRAME_UBUNTU_SUITE:-resolute}"
+UBUNTU_COMPONENT="${CLOSEFRAME_UBUNTU_COMPONENT:-main}"
