@@ -64,6 +64,7 @@ import re
 import struct
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -82,8 +83,11 @@ from picows import picows as picows_module
 
 import closeframe
 from closeframe import (
+    Close,
+    CloseCode,
     CloseEvent,
     CloseFrameError,
+    InvalidReasonError,
     encode_close_frame,
     parse_close_payload,
     read_close_frame,
@@ -1107,16 +1111,66 @@ REFERENCES: dict[str, Task] = {
 }
 
 
+#: Where the least.c module built for this run is (least.py): set by
+#: measure_instructions, read by its callgrind worker too.
+LEAST_VARIABLE = "CLOSEFRAME_LEAST_MODULE"
+LEAST_PREFIX = "least: "
+
+
+def least_tasks() -> dict[str, Task]:
+    """The least a built-in can do for each row (benchmarks/least.c), in the row's own loop.
+
+    Empty unless measure_instructions built the module.  Each is named after
+    the row it stands beside: ``least: parse short-reason``.
+    """
+    path = os.environ.get(LEAST_VARIABLE)
+    if not path:
+        return {}
+    import least as least_build  # noqa: PLC0415  (only the instruction counts use it)
+
+    least = least_build.load(Path(path))
+    code = CloseCode.NORMAL_CLOSURE
+    head = _pack_code(1000)
+    # BAD_UTF8's reason is cut short at its 17th byte.
+    bad_utf8 = (16, "unexpected end of data")
+    return {
+        "least: parse code-only": (loop_call, (least.shared(Close(code)), CODE_ONLY), None),
+        "least: parse short-reason": (loop_call, (least.pair(Close, code), SHORT), None),
+        "least: parse bad-utf8": (
+            loop_call_error,
+            (least.raising(InvalidReasonError, bad_utf8), BAD_UTF8, CLOSEFRAME_ERRORS),
+            None,
+        ),
+        "least: serialize code-only": (loop_serialize, (least.concat(head), 1000, ""), None),
+        "least: serialize short-reason": (
+            loop_serialize,
+            (least.concat(head), 1000, SHORT_REASON),
+            None,
+        ),
+        "least: serialize max-reason": (
+            loop_serialize,
+            (least.concat(head), 1000, MAX_REASON),
+            None,
+        ),
+    }
+
+
 def measured_tasks() -> dict[str, Task]:
-    """What the instruction counts cover: every benchmark and the loop's references."""
-    return {**all_tasks(), **REFERENCES}
+    """What the instruction counts cover: every benchmark, the loop's references, least.c's."""
+    return {**all_tasks(), **REFERENCES, **least_tasks()}
 
 
 def measure_instructions(calls: int) -> dict[str, float]:
     """Every benchmark's instructions per call; the pure-Python column from its own process."""
     import instructions  # noqa: PLC0415  (needs valgrind; only this mode imports it)
+    import least  # noqa: PLC0415
 
-    counts = instructions.measure(measured_tasks(), calls=calls)
+    with tempfile.TemporaryDirectory(prefix="closeframe-least-") as directory:
+        os.environ[LEAST_VARIABLE] = str(least.build(Path(directory)))
+        try:
+            counts = instructions.measure(measured_tasks(), calls=calls)
+        finally:
+            del os.environ[LEAST_VARIABLE]
     pure = instructions.measure(closeframe_rows(), pure=True, calls=calls)
     for name, value in pure.items():
         counts[as_pure(name)] = value
@@ -1168,6 +1222,10 @@ def instructions_report(counts: dict[str, float], times: dict[str, float] | None
                 rows.append(cells)
     for name in REFERENCES:
         cells = [name, fmt_instructions(counts[name]), "-", "-"]
+        rows.append(cells + (["-", "-"] if times is not None else []))
+    for name in (name for name in counts if name.startswith(LEAST_PREFIX)):
+        ours = counts[f"{name.removeprefix(LEAST_PREFIX)}: closeframe"]
+        cells = [name, fmt_instructions(counts[name]), "-", f"{counts[name] / ours:.2f}x"]
         rows.append(cells + (["-", "-"] if times is not None else []))
     title = "Every benchmark: instructions per call, against the floor and closeframe"
     if times is not None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import array
 import enum
 import importlib
+import pickle
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -261,3 +264,40 @@ def test_the_public_functions_repr_like_functions() -> None:
             assert repr(func).startswith(f"<built-in method {name} of closeframe._speedups.")
         else:
             assert repr(func).startswith(f"<function {name} at 0x")
+
+
+PUBLIC_FUNCTIONS = [
+    "parse_close_payload",
+    "serialize_close_payload",
+    "decode_close_frame",
+    "read_close_frame",
+    "encode_close_frame",
+]
+
+
+@pytest.mark.parametrize("name", PUBLIC_FUNCTIONS)
+def test_the_public_functions_pickle_by_reference(name: str) -> None:
+    # As any module-level function does, whichever implementation runs
+    # (py311 runs the compiled ones, pure the Python ones): what
+    # multiprocessing needs to send one to a worker process.
+    func = getattr(closeframe, name)
+    assert pickle.loads(pickle.dumps(func)) is func
+    assert name.encode() in pickle.dumps(func)
+    # In a fresh interpreter, it is that interpreter's own function.
+    script = (
+        "import pickle, sys, closeframe;"
+        f"f = pickle.loads(sys.stdin.buffer.read()); print(f is closeframe.{name})"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=pickle.dumps(func), capture_output=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, b"True\n"), done.stderr
+
+
+def test_a_codecs_functions_do_not_pickle() -> None:
+    # A CloseCodec's functions are not their module's own: in Python pickle
+    # refuses them, and the compiled ones say the same.
+    codec = closeframe.CloseCodec(extension_codes=[2000])
+    for func in (codec.parse, codec.serialize):
+        with pytest.raises(pickle.PicklingError, match="not the same object as closeframe"):
+            pickle.dumps(func)

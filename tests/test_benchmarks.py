@@ -9,6 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
+import closeframe
 from loading import load_file
 
 BENCH_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_close.py"
@@ -106,3 +109,37 @@ def test_the_instruction_report_puts_the_counts_beside_the_times() -> None:
     pure_read = "| read code-only: closeframe (python) "
     line = next(row for row in text.splitlines() if row.startswith(pure_read))
     assert line.rstrip().endswith("| -             | -            |")
+
+
+def test_the_least_rows_return_what_closeframe_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # benchmarks/least.c stands beside closeframe's rows as the least a
+    # built-in can do for each: it must return what closeframe returns
+    # (the same class, the same value), or the comparison means nothing.
+    least = load_file("least", BENCH_SCRIPT.parent / "least.py")
+    path = least.build(tmp_path)
+    monkeypatch.setenv(bench.LEAST_VARIABLE, str(path))
+    tasks = bench.least_tasks()
+    rows = {name.removeprefix(bench.LEAST_PREFIX) + ": closeframe" for name in tasks}
+    assert len(tasks) == 6
+    assert rows <= set(bench.all_tasks())
+    for loop, args, _inner in tasks.values():
+        assert loop(3, *args) >= 0
+    module = least.load(path)
+    code = closeframe.CloseCode.NORMAL_CLOSURE
+    expected = closeframe.parse_close_payload(bench.SHORT)
+    got = module.pair(closeframe.Close, code)(bench.SHORT)
+    assert (type(got), got, hash(got)) == (type(expected), expected, hash(expected))
+    shared = closeframe.parse_close_payload(bench.CODE_ONLY)
+    assert module.shared(shared)(bench.CODE_ONLY) is shared
+    with pytest.raises(closeframe.InvalidReasonError) as ours:
+        closeframe.parse_close_payload(bench.BAD_UTF8)
+    with pytest.raises(closeframe.InvalidReasonError) as theirs:
+        module.raising(closeframe.InvalidReasonError, ours.value.args)(bench.BAD_UTF8)
+    assert (type(theirs.value), str(theirs.value)) == (type(ours.value), str(ours.value))
+    for reason in ("", bench.SHORT_REASON, bench.MAX_REASON):
+        serialized = closeframe.serialize_close_payload(1000, reason)
+        assert module.concat(b"\x03\xe8")(1000, reason) == serialized
+    with pytest.raises(TypeError, match="2 bytes"):
+        module.concat(b"\x03")

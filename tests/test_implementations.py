@@ -531,6 +531,16 @@ def test_a_subinterpreter_imports_it() -> None:
     assert (result.returncode, result.stdout) == (0, "ok\n"), result.stderr
 
 
+def test_compiled_functions_pickle_as_their_modules_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In every environment, whichever implementation the package runs: a
+    # compiled function pickles by reference when it is its module's own
+    # (made so here), and is refused as a Python function would be otherwise.
+    with pytest.raises(pickle.PicklingError, match=r"not the same object as closeframe\.payload"):
+        pickle.dumps(C_PARSE)
+    monkeypatch.setattr(payload_module, "parse_close_payload", C_PARSE)
+    assert pickle.loads(pickle.dumps(C_PARSE)) is C_PARSE
+
+
 def test_errors_pickle_alike() -> None:
     for data in (b"\x03", b"\x03\xee", b"\x03\xe8\xff", b"x" * 200):
         with pytest.raises(CloseFrameError) as c_error:

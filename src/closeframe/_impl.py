@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from types import FunctionType, ModuleType
 
-__all__ = ["load_speedups", "text_signature"]
+TYPE_CHECKING = False  # typing is slow to import; type checkers alone need it
+if TYPE_CHECKING:
+    from typing import Any
+
+__all__ = ["load_speedups", "reduce_tables", "text_signature"]
 
 
 def load_speedups() -> ModuleType | None:
@@ -61,3 +67,26 @@ def text_signature(function: FunctionType) -> str:
 
 # inspect's CO_VARARGS and CO_VARKEYWORDS, without importing inspect (slow).
 _VARARGS, _VARKEYWORDS = 0x04, 0x08
+
+
+def reduce_tables(tables: Any) -> tuple[Any, tuple[str]]:
+    """How pickle rebuilds a compiled public function, through the tables it is bound to.
+
+    A built-in bound to an object pickles as ``getattr(object, name)``: for
+    the tables of a module's own function (``closeframe.parse_close_payload``)
+    the object restored is that module, whose attribute is the function.  So
+    both implementations pickle the public functions by reference, as pickle
+    does any module-level function, and a CloseCodec's do not pickle (its
+    Python functions do not either: they are not their module's own).
+    """
+    twin = tables.fallback
+    module, name = twin.__module__, twin.__name__
+    own = getattr(sys.modules.get(module), name, None)
+    if getattr(own, "__self__", None) is not tables:
+        import pickle  # noqa: PLC0415  (only to refuse: pickle is the caller here)
+
+        # The words and class pickle uses for a Python function of the same kind.
+        raise pickle.PicklingError(
+            f"Can't pickle {name}: it's not the same object as {module}.{name}"
+        )
+    return importlib.import_module, (module,)

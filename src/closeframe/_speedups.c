@@ -255,6 +255,28 @@ compiled_function(PyObject *self, void *Py_UNUSED(closure))
     return function;
 }
 
+/* pickle: a built-in bound to an object pickles as getattr(object, name),
+ * so the object must pickle.  closeframe._impl.reduce_tables says how: the
+ * tables of a module's own public function by reference, as the Python
+ * function pickles; any other's (a CloseCodec's) not at all, as a Python
+ * function that is not its module's own does not. */
+static PyObject *
+compiled_reduce(PyObject *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *impl = PyImport_ImportModule("closeframe._impl");
+    if (impl == NULL) {
+        return NULL;
+    }
+    PyObject *reduced = PyObject_CallMethod(impl, "reduce_tables", "O", self);
+    Py_DECREF(impl);
+    return reduced;
+}
+
+static PyMethodDef compiled_methods[] = {
+    {"__reduce__", compiled_reduce, METH_NOARGS, "pickle: see closeframe._impl.reduce_tables."},
+    {NULL},
+};
+
 static PyGetSetDef compiled_getset[] = {
     {"function", compiled_function, NULL, "The public function: a built-in bound to these tables.",
      NULL},
@@ -272,6 +294,7 @@ static PyGetSetDef compiled_getset[] = {
 
 #define COMPILED_SLOTS(NEW, MEMBERS, DOC)                                             \
     {Py_tp_new, NEW}, {Py_tp_members, MEMBERS}, {Py_tp_getset, compiled_getset},      \
+        {Py_tp_methods, compiled_methods},                                            \
         {Py_tp_doc, DOC}, {Py_tp_traverse, compiled_traverse},                        \
         {Py_tp_clear, compiled_clear}, {Py_tp_dealloc, compiled_dealloc}, {0, NULL}
 
