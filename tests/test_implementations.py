@@ -651,18 +651,22 @@ def test_keywords_spelled_at_run_time() -> None:
     frame = b"\x88\x82abcd" + bytes(x ^ y for x, y in zip(b"\x03\xe8", b"ab", strict=True))
     for c_func, py_func in ((C_DECODE, PY_DECODE), (C_READ, PY_READ)):
         for masked in (True, False, None):
-            keywords = {fresh("masked"): masked}
-            assert frame_outcome(c_func, frame, **keywords) == frame_outcome(
+            flag: dict[str, Any] = {fresh("masked"): masked}
+            assert frame_outcome(c_func, frame, **flag) == frame_outcome(
                 py_func, frame, masked=masked
             )
-    for keywords in ({fresh("code"): 1000, fresh("reason"): "hi"}, {fresh("truncate"): True}):
+    forms: list[dict[str, Any]] = [
+        {fresh("code"): 1000, fresh("reason"): "hi"},
+        {fresh("truncate"): True},
+    ]
+    for keywords in forms:
         assert outcome(C_SERIALIZE, **keywords) == outcome(PY_SERIALIZE, **keywords)
         assert outcome(C_SERIALIZE, **keywords) != outcome(C_SERIALIZE, colour=1)
-    keywords = {fresh("mask_key"): b"abcd"}
-    assert frame_outcome(C_ENCODE, 1000, "hi", **keywords) == frame_outcome(
+    key: dict[str, Any] = {fresh("mask_key"): b"abcd"}
+    assert frame_outcome(C_ENCODE, 1000, "hi", **key) == frame_outcome(
         PY_ENCODE, 1000, "hi", mask_key=b"abcd"
     )
-    assert C_ENCODE(1000, **keywords) == closeframe.encode_close_frame(1000, mask_key=b"abcd")
+    assert C_ENCODE(1000, **key) == closeframe.encode_close_frame(1000, mask_key=b"abcd")
 
 
 @pytest.mark.parametrize("code", CODES, ids=repr)

@@ -5,11 +5,20 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from types import FunctionType, ModuleType
+from types import ModuleType
 
 TYPE_CHECKING = False  # typing is slow to import; type checkers alone need it
 if TYPE_CHECKING:
-    from typing import Any
+    from types import CodeType
+    from typing import Any, Protocol
+
+    class Function(Protocol):
+        """What text_signature reads of a Python function."""
+
+        __name__: str
+        __code__: CodeType
+        __defaults__: tuple[Any, ...] | None
+        __kwdefaults__: dict[str, Any] | None
 
 __all__ = ["load_speedups", "reduce_tables", "text_signature"]
 
@@ -34,7 +43,7 @@ def load_speedups() -> ModuleType | None:
 _LITERALS = (str, int, bool, type(None))
 
 
-def text_signature(function: FunctionType) -> str:
+def text_signature(function: Function) -> str:
     """*function*'s parameters in a built-in's ``__text_signature__`` form.
 
     The compiled functions are built-ins (see _speedups.c: CPython calls a

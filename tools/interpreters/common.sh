@@ -15,9 +15,19 @@ ROOT_PACKAGES=ca-certificates,python3.14,python3.14-dev,python3.14-venv,pypy3,py
 APT_OPTS=(-q -y -o Acquire::Check-Valid-Until=false)
 
 log() { printf '[interpreters %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-# The free-threaded CPython that tox's py313t env runs: 3.13, because
-# Debian's archive here serves no source of python3.14 (its Sources index
-# lists 3.14.8-1 to 3.14.10-1, whose files the pool answers 404); 3.13.15-1
-# is the one python3.13 version whose source the pool has.
-FREETHREADED_VERSION=3.13
-FREETHREADED_DEBIAN_VERSION=3.13.15-1
+# The free-threaded CPython that provision builds and tox's py314t env (the
+# one .ci/run runs) needs: 3.14, with no pinned version (the newest that
+# Debian's Sources index lists, or else Ubuntu's; Debian's pool answers 404
+# for every python3.14 source it lists here, 3.14.8-1 to 3.14.10-1, so the
+# tarball comes from Ubuntu's resolute, 3.14.4).  py313t's (run by hand, not
+# by CI) is tools/interpreters/freethreaded 3.13 3.13.15-1: the one
+# python3.13 version whose source Debian's pool has.
+FREETHREADED_VERSION=3.14
+FREETHREADED_DEBIAN_VERSION=
+# Ubuntu's archive: where tools/interpreters/freethreaded takes CPython's
+# upstream tarball (Ubuntu's python3.X source package's .orig.tar.xz) when
+# Debian's pool does not serve python3.X's source; verified from the suite's
+# signed InRelease down (ubuntu-keyring, installed in the sid root on demand).
+UBUNTU_MIRROR="${CLOSEFRAME_UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}"
+UBUNTU_SUITE="${CLOSEFRAME_UBUNTU_SUITE:-resolute}"
+UBUNTU_COMPONENT="${CLOSEFRAME_UBUNTU_COMPONENT:-main}"
