@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         __defaults__: tuple[Any, ...] | None
         __kwdefaults__: dict[str, Any] | None
 
+
 __all__ = ["load_speedups", "reduce_tables", "text_signature"]
 
 
