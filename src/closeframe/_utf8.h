@@ -230,6 +230,14 @@ utf8_decode(const unsigned char *s, Py_ssize_t n, PyObject **text, Py_ssize_t *p
     while (ascii + 8 <= n && (memcpy(&word, s + ascii, 8), (word & 0x8080808080808080u) == 0)) {
         ascii += 8;
     }
+    /* When fewer than eight bytes are left (the loop did not stop at a
+     * non-ASCII byte), they are read as the last eight, overlapping bytes
+     * already read, if there are eight: no byte loop for an ASCII reason
+     * (the 20-byte row's parse_bytes: 117 -> 101 instructions). */
+    if (ascii < n && ascii + 8 > n && n >= 8
+        && (memcpy(&word, s + n - 8, 8), (word & 0x8080808080808080u) == 0)) {
+        ascii = n;
+    }
     while (ascii < n && s[ascii] < 0x80) {
         ascii++;
     }
