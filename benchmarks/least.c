@@ -11,7 +11,10 @@
  * Python, with a str inside), and for an error the exception it raises.
  *
  * Each function is a built-in bound to a small object holding what it
- * returns, as closeframe's own are (see src/closeframe/_speedups.c).
+ * returns, called as closeframe's own are (see src/closeframe/_speedups.c):
+ * METH_FASTCALL | METH_KEYWORDS, the convention a function taking keyword
+ * arguments needs (parse_close_payload(data=...), truncate=...), which
+ * CPython 3.11+ specialises; a Close is allocated as closeframe allocates it.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -41,14 +44,17 @@ static PyTypeObject bound_type = {
     .tp_dealloc = bound_dealloc,
 };
 
+typedef PyObject *(*fastcall)(PyObject *, PyObject *const *, Py_ssize_t, PyObject *);
+
 static PyObject *
-make(const char *name, PyCFunction function, int flags, PyObject *first, PyObject *second)
+make(const char *name, fastcall function, PyObject *first, PyObject *second)
 {
     Bound *bound = PyObject_New(Bound, &bound_type);
     if (bound == NULL) {
         return NULL;
     }
-    bound->method = (PyMethodDef){name, function, flags, NULL};
+    bound->method = (PyMethodDef){name, (PyCFunction)(void (*)(void))function,
+                                  METH_FASTCALL | METH_KEYWORDS, NULL};
     bound->first = Py_NewRef(first);
     bound->second = Py_XNewRef(second);
     PyObject *built = PyCFunction_NewEx(&bound->method, (PyObject *)bound, NULL);
@@ -58,41 +64,45 @@ make(const char *name, PyCFunction function, int flags, PyObject *first, PyObjec
 
 /* Code only: return the value prebuilt for the code. */
 static PyObject *
-shared_call(PyObject *self, PyObject *Py_UNUSED(data))
+shared_call(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t Py_UNUSED(nargs),
+            PyObject *Py_UNUSED(kwnames))
 {
     return Py_NewRef(((Bound *)self)->first);
 }
 
 /* A reason: Close(code, data[2:] as an ASCII str), allocated as
- * tuple_subtype_new allocates one (its type's tp_alloc). */
+ * closeframe's new_close allocates one (as a tuple: no zeroing). */
 static PyObject *
-pair_call(PyObject *self, PyObject *data)
+pair_call(PyObject *self, PyObject *const *args, Py_ssize_t Py_UNUSED(nargs),
+          PyObject *Py_UNUSED(kwnames))
 {
     Bound *bound = (Bound *)self;
+    PyObject *data = args[0];
     Py_ssize_t length = PyBytes_GET_SIZE(data) - 2;
     PyObject *reason = PyUnicode_New(length, 127);
     if (reason == NULL) {
         return NULL;
     }
     memcpy(PyUnicode_1BYTE_DATA(reason), PyBytes_AS_STRING(data) + 2, (size_t)length);
-    PyTypeObject *type = (PyTypeObject *)bound->first;
-    PyObject *close = type->tp_alloc(type, 2);
+    PyTupleObject *close = PyObject_GC_NewVar(PyTupleObject, (PyTypeObject *)bound->first, 2);
     if (close == NULL) {
         Py_DECREF(reason);
         return NULL;
     }
-    PyTuple_SET_ITEM(close, 0, Py_NewRef(bound->second));
-    PyTuple_SET_ITEM(close, 1, reason);
+    close->ob_item[0] = Py_NewRef(bound->second);
+    close->ob_item[1] = reason;
 #if PY_VERSION_HEX >= 0x030E0000
-    ((PyTupleObject *)close)->ob_hash = -1;
+    close->ob_hash = -1;
 #endif
-    return close;
+    PyObject_GC_Track(close);
+    return (PyObject *)close;
 }
 
 /* An error: raise error_class(*args), made by its tp_new alone, from the
  * arguments prebuilt. */
 static PyObject *
-raising_call(PyObject *self, PyObject *Py_UNUSED(data))
+raising_call(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t Py_UNUSED(nargs),
+             PyObject *Py_UNUSED(kwnames))
 {
     Bound *bound = (Bound *)self;
     PyTypeObject *type = (PyTypeObject *)bound->first;
@@ -107,10 +117,10 @@ raising_call(PyObject *self, PyObject *Py_UNUSED(data))
 /* Serialize: the 2-byte head, then the reason's UTF-8 (CPython's encoder,
  * which caches nothing in the str); the head itself when there is none. */
 static PyObject *
-concat_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+concat_call(PyObject *self, PyObject *const *args, Py_ssize_t Py_UNUSED(nargs),
+            PyObject *Py_UNUSED(kwnames))
 {
     PyObject *head = ((Bound *)self)->first, *reason = args[1];
-    (void)nargs;
     if (PyUnicode_GET_LENGTH(reason) == 0) {
         return Py_NewRef(head);
     }
@@ -141,7 +151,7 @@ concat_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 shared(PyObject *Py_UNUSED(module), PyObject *value)
 {
-    return make("shared", shared_call, METH_O, value, NULL);
+    return make("shared", shared_call, value, NULL);
 }
 
 static PyObject *
@@ -151,7 +161,7 @@ pair(PyObject *Py_UNUSED(module), PyObject *args)
     if (!PyArg_ParseTuple(args, "O!O:pair", &PyType_Type, &close_type, &code)) {
         return NULL;
     }
-    return make("pair", pair_call, METH_O, close_type, code);
+    return make("pair", pair_call, close_type, code);
 }
 
 static PyObject *
@@ -162,7 +172,7 @@ raising(PyObject *Py_UNUSED(module), PyObject *args)
                           &arguments)) {
         return NULL;
     }
-    return make("raising", raising_call, METH_O, error_class, arguments);
+    return make("raising", raising_call, error_class, arguments);
 }
 
 static PyObject *
@@ -172,7 +182,7 @@ concat(PyObject *Py_UNUSED(module), PyObject *head)
         PyErr_SetString(PyExc_TypeError, "the head is 2 bytes");
         return NULL;
     }
-    return make("concat", (PyCFunction)(void (*)(void))concat_call, METH_FASTCALL, head, NULL);
+    return make("concat", concat_call, head, NULL);
 }
 
 static PyMethodDef least_methods[] = {
