@@ -1,4 +1,6 @@
-"""Which implementation of the codec runs: the C accelerator or pure Python."""
+"""Which implementation of the codec runs (the C accelerator or pure Python), and
+what the compiled functions take from their Python twins: a text signature, and
+how they pickle."""
 
 from __future__ import annotations
 
