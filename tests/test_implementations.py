@@ -274,8 +274,15 @@ def test_a_twin_without_a_docstring() -> None:
     class Nameless:
         __name__ = 5
 
-    with pytest.raises(TypeError, match="str __name__"):
-        speedups.Parser(**arguments(C_PARSE, PARSER_FIELDS, fallback=Nameless()), signature="()")
+    class Undocumented:
+        __name__ = "undocumented"
+        __doc__ = 5  # type: ignore[assignment]  # what C must refuse
+
+    for twin in (Nameless(), Undocumented()):
+        with pytest.raises(TypeError, match="str __name__ and __doc__"):
+            speedups.Parser(**arguments(C_PARSE, PARSER_FIELDS, fallback=twin), signature="()")
+    with pytest.raises(TypeError, match="must be str, not bytes"):
+        speedups.Parser(**arguments(C_PARSE, PARSER_FIELDS, fallback=twin, signature=b"()"))
     with pytest.raises(AttributeError, match="__name__"):
         speedups.Parser(**arguments(C_PARSE, PARSER_FIELDS, fallback=1000), signature="()")
 

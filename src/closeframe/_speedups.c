@@ -172,12 +172,14 @@ compiled_setup(Compiled *self, PyObject *fallback, PyObject *signature, fastcall
     PyObject *name = PyObject_GetAttrString(fallback, "__name__");
     PyObject *doc = name == NULL ? NULL : PyObject_GetAttrString(fallback, "__doc__");
     PyObject *text = NULL;
-    if (doc != NULL && PyUnicode_Check(name) && PyUnicode_Check(signature)) {
+    /* %U takes a str and nothing else: each is checked first (the
+     * signature by the constructor's format). */
+    if (doc != NULL && PyUnicode_Check(name) && (doc == Py_None || PyUnicode_Check(doc))) {
         text = PyUnicode_FromFormat("%U%c%U%U\n--\n\n%U", name, 0, name, signature,
                                     doc == Py_None ? state_of((PyObject *)self)->empty_str : doc);
     }
     else if (doc != NULL) {
-        PyErr_SetString(PyExc_TypeError, "the fallback needs a str __name__ and signature");
+        PyErr_SetString(PyExc_TypeError, "the fallback needs a str __name__ and __doc__ (or None)");
     }
     Py_XDECREF(name);
     Py_XDECREF(doc);
