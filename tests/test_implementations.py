@@ -278,9 +278,10 @@ def test_a_twin_without_a_docstring() -> None:
         __name__ = "undocumented"
         __doc__ = 5  # type: ignore[assignment]  # what C must refuse
 
-    for twin in (Nameless(), Undocumented()):
+    odd_twins: list[object] = [Nameless(), Undocumented()]
+    for odd in odd_twins:
         with pytest.raises(TypeError, match="str __name__ and __doc__"):
-            speedups.Parser(**arguments(C_PARSE, PARSER_FIELDS, fallback=twin), signature="()")
+            speedups.Parser(**arguments(C_PARSE, PARSER_FIELDS, fallback=odd), signature="()")
     with pytest.raises(TypeError, match="must be str, not bytes"):
         speedups.Parser(**arguments(C_PARSE, PARSER_FIELDS, fallback=twin, signature=b"()"))
     with pytest.raises(AttributeError, match="__name__"):
