@@ -52,8 +52,8 @@ def run_setup(with_speedups: bool) -> None:
             Extension(
                 "closeframe._speedups",
                 ["src/closeframe/_speedups.c"],
-                # Rebuilt when the header changes; and listed, so the sdist ships it.
-                depends=["src/closeframe/_utf8.h"],
+                # Rebuilt when a header changes; and listed, so the sdist ships them.
+                depends=["src/closeframe/_utf8.h", "src/closeframe/_close.h"],
             )
         )
     setup(ext_modules=extensions, cmdclass={"build_ext": FallibleBuildExt})

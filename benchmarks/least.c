@@ -21,6 +21,8 @@
 #include <Python.h>
 #include <string.h>
 
+#include "_close.h" /* src/closeframe: closeframe's own allocation of a Close */
+
 typedef struct {
     PyObject_HEAD
     PyMethodDef method;
@@ -70,8 +72,8 @@ shared_call(PyObject *self, PyObject *const *Py_UNUSED(args), Py_ssize_t Py_UNUS
     return Py_NewRef(((Bound *)self)->first);
 }
 
-/* A reason: Close(code, data[2:] as an ASCII str), allocated as
- * closeframe's new_close allocates one (as a tuple: no zeroing). */
+/* A reason: Close(code, data[2:] as an ASCII str), allocated by
+ * closeframe's own new_close (src/closeframe/_close.h). */
 static PyObject *
 pair_call(PyObject *self, PyObject *const *args, Py_ssize_t Py_UNUSED(nargs),
           PyObject *Py_UNUSED(kwnames))
@@ -84,18 +86,7 @@ pair_call(PyObject *self, PyObject *const *args, Py_ssize_t Py_UNUSED(nargs),
         return NULL;
     }
     memcpy(PyUnicode_1BYTE_DATA(reason), PyBytes_AS_STRING(data) + 2, (size_t)length);
-    PyTupleObject *close = PyObject_GC_NewVar(PyTupleObject, (PyTypeObject *)bound->first, 2);
-    if (close == NULL) {
-        Py_DECREF(reason);
-        return NULL;
-    }
-    close->ob_item[0] = Py_NewRef(bound->second);
-    close->ob_item[1] = reason;
-#if PY_VERSION_HEX >= 0x030E0000
-    close->ob_hash = -1;
-#endif
-    PyObject_GC_Track(close);
-    return (PyObject *)close;
+    return new_close((PyTypeObject *)bound->first, bound->second, reason);
 }
 
 /* An error: raise error_class(*args), made by its tp_new alone, from the
@@ -158,6 +149,8 @@ static PyObject *
 pair(PyObject *Py_UNUSED(module), PyObject *args)
 {
     PyObject *close_type, *code;
+    /* closeframe.Close only: new_close relies on its layout, which the
+     * accelerator's Parser checks when it is given the type. */
     if (!PyArg_ParseTuple(args, "O!O:pair", &PyType_Type, &close_type, &code)) {
         return NULL;
     }

@@ -18,6 +18,7 @@ from types import ModuleType
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "least.c"
+CLOSEFRAME_HEADERS = HERE.parent / "src" / "closeframe"
 
 
 class BuildError(RuntimeError):
@@ -37,6 +38,7 @@ def build(directory: Path) -> Path:
         "-fPIC",
         *shared,
         f"-I{sysconfig.get_paths()['include']}",
+        f"-I{CLOSEFRAME_HEADERS}",  # _close.h: a Close allocated as closeframe does
         str(SOURCE),
         "-o",
         str(target),

@@ -23,7 +23,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SDIST_MUST_HAVE = ("src/closeframe/_speedups.c", "src/closeframe/_utf8.h", "LICENSE")
+SDIST_MUST_HAVE = (
+    "src/closeframe/_speedups.c",
+    "src/closeframe/_utf8.h",
+    "src/closeframe/_close.h",
+    "LICENSE",
+)
 WHEEL_MUST_HAVE = ("closeframe/py.typed", "closeframe/__init__.py")
 
 
